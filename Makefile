@@ -1,0 +1,49 @@
+# The two commands: `make run` and `make test`. Each creates and uses .venv itself.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint translations test-sqlite test-postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d app/translations --statistics
+
+run: $(STAMP) translations
+	FENGQIAO_ENV=development $(BIN)/fengqiao db upgrade
+	FENGQIAO_ENV=development $(BIN)/fengqiao demo
+	@echo
+	@echo "  Fengqiao is running at http://127.0.0.1:5000/  (Ctrl-C to stop)"
+	@echo
+	FENGQIAO_ENV=development $(BIN)/fengqiao run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# The suite runs on SQLite, then again on PostgreSQL and Redis when they are reachable.
+# Under CI (CI=true) they must be reachable.
+test: lint translations test-sqlite test-postgres
+
+test-sqlite: $(STAMP) translations
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: $(STAMP) translations
+	@if $(BIN)/python -m tests.services "$(PG_URL)" "$(REDIS_URL_TEST)"; then \
+		TEST_DATABASE_URL="$(PG_URL)" TEST_REDIS_URL="$(REDIS_URL_TEST)" \
+			$(BIN)/pytest -q -p no:cacheprovider; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL and Redis must be reachable under CI"; exit 1; \
+	else \
+		echo "PostgreSQL or Redis not reachable: skipped the second pass"; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""Fengqiao core: the app factory."""
+
+import os
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    instance = os.environ.get("FENGQIAO_INSTANCE") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=instance)
+    app.config.from_mapping(config.load(app.instance_path, overrides))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["ENV"] == "test":
+        from app.passwords import use_test_cost
+
+        use_test_cost()
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    _init_login(app)
+    _init_babel(app)
+    _register_models()
+    _register_blueprints(app)
+    _init_request_hooks(app)
+
+    from app import navigation
+    from app.web import errors, filters
+
+    navigation.init_app(app)
+    filters.init_app(app)
+    errors.init_app(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def _init_babel(app: Flask) -> None:
+    from app.i18n import NAMES, select_locale
+
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+
+    @app.context_processor
+    def _language():
+        return {"current_locale": str(get_locale()), "language_names": NAMES}
+
+
+def _register_models() -> None:
+    # Importing the modules maps their models and installs the ORM hooks.
+    import app.audit.capture  # noqa: F401
+    import app.auth.throttle  # noqa: F401
+    import app.station.notices  # noqa: F401
+    import app.users  # noqa: F401
+    import tenants.scoping  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    import tenants.web
+    from app.auth import bp as auth_bp
+    from app.station import bp as station_bp
+    from app.web import bp as web_bp
+    from tenants.console import bp as county_bp
+    from tenants.console import register_landing
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(station_bp)
+    app.register_blueprint(county_bp)
+    register_landing(app)
+    tenants.web.init_app(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+
+
+def _init_request_hooks(app: Flask) -> None:
+    from app.web.views import places
+
+    @app.before_request
+    def _request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'",
+        )
+        return response
+
+    @app.context_processor
+    def _shell():
+        user_places = places(current_user) if current_user.is_authenticated else []
+        return {"user_places": user_places}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")  # composite keys must hold on SQLite too
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

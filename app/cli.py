@@ -1,0 +1,225 @@
+"""The ``fengqiao`` command: Flask's CLI plus the platform's own groups.
+
+``db`` comes from Flask-Migrate; ``demo``, ``county``, ``station``, ``user``, ``audit`` and
+``worker`` are defined here. Bad input is reported in the user's language and writes nothing.
+"""
+
+import getpass
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit.chain import system_actor
+from app.extensions import db
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, help="Fengqiao (枫桥) platform commands.")
+
+
+def _as_cli_actor() -> None:
+    system_actor.set(f"cli:{getpass.getuser()}")
+
+
+def _fail(errors: dict[str, str]) -> None:
+    db.session.rollback()
+    for field, message in errors.items():
+        click.echo(f"  {field}: {message}", err=True)
+    sys.exit(2)
+
+
+def register_commands(app) -> None:
+    for command in (demo_command, county_group, station_group, user_group, audit_group,
+                    worker_command):
+        app.cli.add_command(command)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Seed the demo county (once) and print its sign-ins."""
+    from app.demo import PASSWORD, seed
+
+    _as_cli_actor()
+    created, accounts = seed()
+    click.echo(_("Demo county created.") if created else _("Demo county already present."))
+    click.echo(_("Demo sign-ins (password: %(password)s):", password=PASSWORD))
+    for username, description in accounts:
+        click.echo(f"  {username:<18} {description}")
+
+
+@click.group("county")
+def county_group():
+    """Counties (县公安局)."""
+
+
+@county_group.command("create")
+@click.option("--name", required=True, help="e.g. 示范县公安局")
+@click.option("--slug", required=True, help="short name used in URLs, e.g. shifan")
+@with_appcontext
+def county_create(name, slug):
+    from tenants.onboarding import OnboardingError, create_county
+
+    _as_cli_actor()
+    try:
+        county = create_county({"name": name, "slug": slug})
+    except OnboardingError as exc:
+        _fail(exc.errors)
+    db.session.commit()
+    click.echo(_("County %(name)s created.", name=county.name))
+
+
+@click.group("station")
+def station_group():
+    """Stations (派出所), the tenants."""
+
+
+@station_group.command("create")
+@click.option("--county", "county_slug", required=True, help="the county's short name")
+@click.option("--name", required=True, help="e.g. 东岭派出所")
+@click.option("--slug", required=True, help="short name used in URLs, e.g. dongling")
+@click.option("--admin-username", required=True)
+@click.option("--admin-name", required=True, help="the first station admin's full name")
+@click.option("--admin-phone", default=None)
+@click.option("--admin-password", default=None,
+              help="set a password now instead of printing an invitation link")
+@with_appcontext
+def station_create(county_slug, name, slug, admin_username, admin_name, admin_phone,
+                   admin_password):
+    """Create a station with its first station admin."""
+    from tenants.models import County
+    from tenants.onboarding import OnboardingError, create_station
+
+    _as_cli_actor()
+    county = db.session.scalar(select(County).where(County.slug == county_slug))
+    if county is None:
+        _fail({"county": _("No county with the short name %(slug)s.", slug=county_slug)})
+    try:
+        station, enrolment = create_station(county, {
+            "name": name, "slug": slug, "admin_username": admin_username,
+            "admin_full_name": admin_name, "admin_phone": admin_phone,
+        }, admin_password=admin_password)
+    except OnboardingError as exc:
+        _fail(exc.errors)
+    db.session.commit()
+    click.echo(_("Station %(name)s created at /s/%(slug)s/.", name=station.name, slug=station.slug))
+    if enrolment.invite_token:
+        click.echo(_("Invitation link for %(user)s: /auth/invite/%(token)s",
+                     user=enrolment.membership.user.username, token=enrolment.invite_token))
+
+
+@station_group.command("list")
+@click.option("--county", "county_slug", default=None)
+@with_appcontext
+def station_list(county_slug):
+    from tenants.models import County, Station
+
+    stmt = select(Station, County).join(County).order_by(County.slug, Station.slug)
+    if county_slug:
+        stmt = stmt.where(County.slug == county_slug)
+    for station, county in db.session.execute(stmt):
+        state = "" if station.active else " (inactive)"
+        click.echo(f"{county.slug:<14} {station.slug:<20} {station.name}{state}")
+
+
+@click.group("user")
+def user_group():
+    """User accounts."""
+
+
+@user_group.command("create")
+@click.option("--username", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--phone", default=None)
+@click.option("--platform-admin", is_flag=True, help="may run the whole deployment")
+@click.password_option(help="asked for when not given")
+@with_appcontext
+def user_create(username, full_name, phone, platform_admin, password):
+    from app.enrolment import PersonForm
+    from app.forms import load
+    from app.passwords import MIN_LENGTH
+    from app.users import User, find_user
+
+    _as_cli_actor()
+    data, errors = load(PersonForm(), {"username": username, "full_name": full_name,
+                                       "phone": phone})
+    if data and find_user(data["username"]):
+        errors["username"] = _("This username is already taken.")
+    if len(password) < MIN_LENGTH:
+        errors["password"] = _("Use at least %(n)d characters.", n=MIN_LENGTH)
+    if errors:
+        _fail(errors)
+    user = User(**data, is_platform_admin=platform_admin)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(_("User %(username)s created.", username=user.username))
+
+
+@user_group.command("set-password")
+@click.argument("username")
+@click.password_option()
+@with_appcontext
+def user_set_password(username, password):
+    from app.passwords import MIN_LENGTH
+    from app.users import find_user
+
+    _as_cli_actor()
+    user = find_user(username)
+    if user is None:
+        _fail({"username": _("No such user.")})
+    if len(password) < MIN_LENGTH:
+        _fail({"password": _("Use at least %(n)d characters.", n=MIN_LENGTH)})
+    user.set_password(password)
+    db.session.commit()
+    click.echo(_("Password changed for %(username)s.", username=user.username))
+
+
+@click.group("audit")
+def audit_group():
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--chain", default=None, help="only this chain, e.g. station:3")
+@with_appcontext
+def audit_verify(chain):
+    """Check every hash chain; exit 1 naming the first bad row of each broken chain."""
+    from app.audit import verify
+
+    with db.engine.connect() as connection:
+        result = verify(connection, only_chain=chain)
+    if result.ok:
+        click.echo(_("Audit log intact: %(rows)d rows in %(chains)d chains.",
+                     rows=result.rows, chains=result.chains))
+        return
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    click.echo(_("Audit log verification FAILED."), err=True)
+    sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+@with_appcontext
+def worker_command(burst):
+    """Run an RQ worker for the background jobs (needs REDIS_URL)."""
+    from rq import Queue, Worker
+
+    from app.jobs import redis_connection
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        click.echo(_("REDIS_URL is not set: jobs run in-process, no worker is needed."), err=True)
+        sys.exit(2)
+    connection = redis_connection(url)
+    Worker([Queue(connection=connection)], connection=connection).work(burst=burst)

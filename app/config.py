@@ -1,0 +1,69 @@
+"""Configuration from the environment (twelve-factor)."""
+
+import os
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable deployment."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "fengqiao.db")
+    # Accept the URLs that hosting platforms hand out and use psycopg 3 for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
+    overrides = overrides or {}
+    env = overrides.get("ENV") or os.environ.get("FENGQIAO_ENV", "production")
+    development = env in {"development", "test"}
+
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if not development:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it to a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), "
+                "or set FENGQIAO_ENV=development for a local run."
+            )
+        secret = "dev-only-not-secret"  # noqa: S105 - development and tests only
+
+    config = {
+        "ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("FENGQIAO_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ("zh", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), not development),
+        "SESSION_COOKIE_NAME": "fengqiao_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), not development),
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, which expires on its own
+        # Sign-in throttling: failures allowed in the window before the key is locked out.
+        "THROTTLE_ACCOUNT_LIMIT": int(os.environ.get("THROTTLE_ACCOUNT_LIMIT", 5)),
+        "THROTTLE_ADDRESS_LIMIT": int(os.environ.get("THROTTLE_ADDRESS_LIMIT", 20)),
+        "THROTTLE_WINDOW_SECONDS": int(os.environ.get("THROTTLE_WINDOW_SECONDS", 900)),
+        "INVITE_TTL_HOURS": 72,
+        "AUDIT_PAGE_SIZE": 50,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,81 @@
+"""The demo county: stations, their people and a few notices. No real people's names:
+every name is made up from common characters."""
+
+from sqlalchemy import select
+
+from app.enrolment import enrol
+from app.extensions import db
+from app.station.notices import Notice
+from tenants.context import station_context
+from tenants.models import County
+from tenants.onboarding import create_county, create_station
+
+PASSWORD = "fengqiao-demo"  # noqa: S105 - the published demo password
+COUNTY = {"name": "示范县公安局", "slug": "demo"}
+STATIONS = [
+    ("东岭派出所", "dongling"),
+    ("青石派出所", "qingshi"),
+    ("柳溪派出所", "liuxi"),
+]
+_SURNAMES = "王李张刘陈杨赵黄周吴"
+_GIVEN = ["建民", "晓峰", "丽华", "志强", "春燕", "海涛", "秀英", "国庆", "文静", "永刚"]
+NOTICES = [
+    ("本周护学岗安排", "周一至周五 7:20—8:00，各警务室按排班到岗。", True),
+    ("反诈宣传进村入户", "本月重点走访独居老人，宣传反诈知识。", False),
+]
+
+
+def _name(i: int) -> str:
+    return _SURNAMES[i % len(_SURNAMES)] + _GIVEN[(i * 3) % len(_GIVEN)]
+
+
+def _phone(i: int) -> str:
+    return f"139{i:08d}"
+
+
+def seed() -> tuple[bool, list[tuple[str, str]]]:
+    """Create the demo county unless it exists; return (created, [(username, what)])."""
+    accounts = [
+        ("county-it", "县局科技信息 · County IT admin"),
+        ("county-lead", "县局领导 · County leadership"),
+    ]
+    for name, slug in STATIONS:
+        accounts += [
+            (f"{slug}-admin", f"{name} 所长 · station admin"),
+            (f"{slug}-officer", f"{name} 民警 · officer"),
+            (f"{slug}-aux", f"{name} 辅警 · auxiliary"),
+        ]
+    accounts.append(("roving-officer", "东岭 + 青石 两所民警 · officer in two stations"))
+
+    if db.session.scalar(select(County.id).where(County.slug == COUNTY["slug"])):
+        return False, accounts
+
+    county = create_county(COUNTY)
+    n = 0
+    for role, username in (("county_admin", "county-it"), ("county_viewer", "county-lead")):
+        enrol(username=username, full_name=_name(n), phone=_phone(n), role=role, county=county,
+              password=PASSWORD)
+        n += 1
+    stations = []
+    for name, slug in STATIONS:
+        station, _ = create_station(county, {
+            "name": name, "slug": slug, "admin_username": f"{slug}-admin",
+            "admin_full_name": _name(n), "admin_phone": _phone(n),
+        }, admin_password=PASSWORD)
+        n += 1
+        for role, suffix in (("officer", "officer"), ("auxiliary", "aux")):
+            enrol(username=f"{slug}-{suffix}", full_name=_name(n), phone=_phone(n), role=role,
+                  station=station, password=PASSWORD)
+            n += 1
+        stations.append(station)
+    for station in stations[:2]:
+        enrol(username="roving-officer", full_name=_name(n), phone=_phone(n), role="officer",
+              station=station, password=PASSWORD)
+    db.session.flush()
+    for station in stations:
+        with station_context(station):
+            for title, body, pinned in NOTICES:
+                db.session.add(Notice(title=title, body=body, pinned=pinned))
+            db.session.flush()
+    db.session.commit()
+    return True, accounts

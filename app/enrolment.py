@@ -1,0 +1,93 @@
+"""Putting a person into a station or county: one path for the web, the CLI and the demo."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.forms import Form, Text, length, one_of, validate
+from app.users import Invitation, Membership, User, find_user, normalise_username
+from tenants.models import County, Station
+
+USERNAME_RE = r"^[a-z0-9][a-z0-9._-]{2,63}$"
+PHONE_RE = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
+
+
+class PersonForm(Form):
+    """A new member: the account and the person behind it."""
+
+    username = Text(
+        required=True,
+        validate=validate.Regexp(
+            USERNAME_RE,
+            error=_l("3 to 64 characters: lower-case letters, digits, '.', '_' or '-'."),
+        ),
+    )
+    full_name = Text(required=True, validate=length(64))
+    phone = Text(
+        load_default=None,
+        validate=validate.Regexp(
+            PHONE_RE, error=_l("Enter an 11-digit mobile number or a landline like 0916-1234567.")
+        ),
+    )
+
+    def load(self, data, **kwargs):
+        data = dict(data)
+        if isinstance(data.get("username"), str):
+            data["username"] = normalise_username(data["username"])
+        return super().load(data, **kwargs)
+
+
+def member_form(roles) -> Form:
+    class MemberForm(PersonForm):
+        role = Text(required=True, validate=one_of(roles))
+
+    return MemberForm()
+
+
+@dataclass
+class Enrolment:
+    membership: Membership
+    created_user: bool
+    invite_token: str | None  # shown once to whoever enrols, never stored
+
+
+class AlreadyMember(ValueError):
+    pass
+
+
+def enrol(
+    *,
+    username: str,
+    full_name: str,
+    role: str,
+    phone: str | None = None,
+    station: Station | None = None,
+    county: County | None = None,
+    password: str | None = None,
+) -> Enrolment:
+    """Give ``username`` a role in ``station`` or ``county``, creating the account if new.
+
+    A new account without ``password`` gets an invitation link to set its own.
+    Raises :class:`AlreadyMember` if the account already belongs there.
+    """
+    user = find_user(username)
+    created = user is None
+    if created:
+        user = User(username=normalise_username(username), full_name=full_name, phone=phone)
+        if password:
+            user.set_password(password)
+        db.session.add(user)
+    elif any(
+        (station is not None and m.station_id == station.id)
+        or (county is not None and m.county_id == county.id)
+        for m in user.memberships
+    ):
+        raise AlreadyMember(username)
+    membership = Membership(user=user, station=station, county=county, role=role)
+    db.session.add(membership)
+    token = None
+    if not user.password_hash:
+        _invitation, token = Invitation.issue(user, current_app.config["INVITE_TTL_HOURS"])
+    return Enrolment(membership=membership, created_user=created, invite_token=token)

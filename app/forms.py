@@ -1,0 +1,89 @@
+"""Form and API input validation with marshmallow, with messages in the user's language.
+
+One schema per resource serves the HTML form and the JSON API. ``Form`` puts translated
+messages on every field, and :class:`Text` treats a blank string as missing, which is
+what a person filling a form means by leaving it empty.
+"""
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+__all__ = ["Form", "Text", "ValidationError", "fields", "load", "validate"]
+
+_MESSAGES = {
+    "required": _l("This field is required."),
+    "null": _l("This field is required."),
+    "validator_failed": _l("This value is not allowed."),
+}
+_INVALID = {
+    fields.Integer: _l("Please enter a whole number."),
+    fields.Float: _l("Please enter a number."),
+    fields.Decimal: _l("Please enter a number."),
+    fields.Boolean: _l("Please choose yes or no."),
+    fields.Date: _l("Please enter a date as YYYY-MM-DD."),
+    fields.DateTime: _l("Please enter a date and time as YYYY-MM-DD HH:MM."),
+    fields.Email: _l("Please enter a valid email address."),
+}
+
+
+class Text(fields.String):
+    """A string field that strips white space; a blank value counts as missing."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        value = value.strip()
+        if value == "":
+            if self.required:
+                raise self.make_error("required")
+            return None
+        return value
+
+
+class Form(Schema):
+    class Meta:
+        unknown = EXCLUDE  # a form post carries its CSRF token and buttons too
+
+    def on_bind_field(self, field_name, field_obj):
+        messages = dict(_MESSAGES)
+        for kind, message in _INVALID.items():
+            if isinstance(field_obj, kind):
+                messages["invalid"] = message
+        messages.setdefault("invalid", _l("Please enter a valid value."))
+        field_obj.error_messages = {**field_obj.error_messages, **messages}
+
+
+def length(maximum: int, minimum: int = 1):
+    return validate.Length(
+        min=minimum, max=maximum, error=_l("Enter between {min} and {max} characters.")
+    )
+
+
+def one_of(choices):
+    return validate.OneOf(list(choices), error=_l("Please choose one of the listed options."))
+
+
+def load(schema: Schema, data) -> tuple[dict | None, dict[str, str]]:
+    """Validate ``data``; return ``(result, {})`` or ``(None, {field: message})``."""
+    try:
+        return schema.load(_flatten(data)), {}
+    except ValidationError as err:
+        return None, _messages(err.messages)
+
+
+def _flatten(data) -> dict:
+    # A MultiDict (request.form) keeps the first value of each key, like a form field.
+    if hasattr(data, "to_dict"):
+        return data.to_dict(flat=True)
+    return dict(data)
+
+
+def _messages(raw) -> dict[str, str]:
+    out = {}
+    for key, value in (raw.items() if isinstance(raw, dict) else [("_schema", raw)]):
+        while isinstance(value, list | tuple) and value:
+            value = value[0]
+        if isinstance(value, dict):
+            value = next(iter(_messages(value).values()), "")
+        out[key] = str(value) if value else gettext("Please enter a valid value.")
+    return out

@@ -1,0 +1,3 @@
+from tenants.web import station_blueprint
+
+bp = station_blueprint("station", __name__)

@@ -1,0 +1,23 @@
+from flask import g, render_template
+from sqlalchemy import func, select
+
+from app.access import require
+from app.extensions import db
+from app.permissions import STATION_VIEW
+from app.station.blueprint import bp
+from app.station.notices import Notice
+from app.users import Membership
+
+
+@bp.get("/")
+@require(STATION_VIEW)
+def home():
+    notices = db.session.scalars(
+        select(Notice).order_by(Notice.pinned.desc(), Notice.created_at.desc()).limit(5)
+    ).all()
+    member_count = db.session.scalar(
+        select(func.count()).select_from(Membership).where(
+            Membership.station_id == g.station.id, Membership.active.is_(True)
+        )
+    )
+    return render_template("station/home.html", notices=notices, member_count=member_count)

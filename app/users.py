@@ -1,0 +1,160 @@
+"""Global user accounts and their memberships in stations and counties.
+
+Memberships are not station-owned rows: they decide *whether* a request may enter a
+station's context at all, so they are read before any tenant context exists.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.passwords import hash_password, verify_password
+from app.permissions import COUNTY_ROLES, STATION_ROLES
+from tenants.models import County, Station, utcnow
+
+ROLE_LABELS = {
+    "station_admin": _l("Station admin"),
+    "officer": _l("Officer"),
+    "auxiliary": _l("Auxiliary officer"),
+    "county_admin": _l("County IT admin"),
+    "county_viewer": _l("County leadership"),
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __pii__ = {"full_name": "name", "phone": "phone"}
+    __audit_redact__ = {"password_hash"}
+    __audit_ignore__ = {"session_version", "last_sign_in_at"}  # sign-ins have their own events
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    # Bumped on password change or deactivation: every other session of the user ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="user")
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = hash_password(password)
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return verify_password(self.password_hash, password)
+
+    def active_memberships(self) -> list["Membership"]:
+        return [m for m in self.memberships if m.active and _target_active(m)]
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+def _target_active(m: "Membership") -> bool:
+    return m.station is None or m.station.active
+
+
+class Membership(db.Model):
+    """A user's role in one station or in one county (exactly one of the two)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        CheckConstraint(
+            "(station_id IS NULL) <> (county_id IS NULL)", name="station_xor_county"
+        ),
+        CheckConstraint(
+            "(station_id IS NULL OR role IN ({})) AND (county_id IS NULL OR role IN ({}))".format(
+                ", ".join(f"'{r}'" for r in STATION_ROLES),
+                ", ".join(f"'{r}'" for r in COUNTY_ROLES),
+            ),
+            name="role_fits_scope",
+        ),
+        UniqueConstraint("user_id", "station_id"),
+        UniqueConstraint("user_id", "county_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    station: Mapped[Station | None] = relationship()
+    county: Mapped[County | None] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS.get(self.role, self.role))
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.station_id, self.county_id
+
+
+class Invitation(db.Model):
+    """A one-time link that lets a new user set their own password."""
+
+    __tablename__ = "invitation"
+    __audit_redact__ = {"token_hash"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def issue(cls, user: User, ttl_hours: int) -> tuple["Invitation", str]:
+        """Create an invitation; return it and the token, which is never stored."""
+        token = secrets.token_urlsafe(32)
+        invitation = cls(
+            user=user,
+            token_hash=_digest(token),
+            expires_at=utcnow() + timedelta(hours=ttl_hours),
+        )
+        db.session.add(invitation)
+        return invitation, token
+
+    @classmethod
+    def find_valid(cls, token: str) -> "Invitation | None":
+        invitation = db.session.scalar(select(cls).where(cls.token_hash == _digest(token)))
+        if invitation is None or invitation.used_at or invitation.expires_at < utcnow():
+            return None
+        return invitation
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()

@@ -1,0 +1,26 @@
+"""Template filters and globals shared by every page."""
+
+from flask_babel import format_datetime, gettext
+
+from app.audit.viewer import ACTION_LABELS, action_label
+from app.pii import mask
+from app.users import ROLE_LABELS
+
+
+def _datetime(value, style: str = "medium") -> str:
+    # Rows hold naive UTC; Flask-Babel shows it in the configured zone (Asia/Shanghai).
+    return format_datetime(value, style) if value else ""
+
+
+def _role_label(role: str | None) -> str:
+    if role == "platform_admin":
+        return gettext("Platform admin")
+    return str(ROLE_LABELS.get(role, role or ""))
+
+
+def init_app(app) -> None:
+    app.add_template_filter(_datetime, "datetime")
+    app.add_template_filter(lambda value, kind: mask(kind, value), "mask")
+    app.add_template_global(_role_label, "role_label")
+    app.add_template_global(action_label)
+    app.add_template_global(ACTION_LABELS, "action_labels")

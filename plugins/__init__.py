@@ -1,0 +1,1 @@
+"""Built-in station modules, one package per module (the modules issue adds the first)."""

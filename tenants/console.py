@@ -1,0 +1,84 @@
+"""The county console: every station of the county, onboarding and the county's audit log."""
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.access import require
+from app.audit.models import AuditEvent
+from app.audit.viewer import page_of
+from app.extensions import db
+from app.permissions import COUNTY_AUDIT, COUNTY_STATIONS, COUNTY_VIEW
+from app.users import Membership
+from tenants.models import Station
+from tenants.onboarding import OnboardingError, create_station
+from tenants.web import county_blueprint
+
+bp = county_blueprint("county", __name__)
+
+
+def register_landing(app) -> None:
+    @app.get("/county/")
+    @login_required
+    def county_landing():
+        counties = [m.county for m in current_user.active_memberships() if m.county]
+        if not counties:
+            abort(404)
+        return redirect(url_for("county.home", county_slug=counties[0].slug))
+
+
+@bp.get("/")
+@require(COUNTY_VIEW)
+def home():
+    stations = db.session.scalars(
+        select(Station).where(Station.county_id == g.county.id).order_by(Station.name)
+    ).all()
+    members = dict(db.session.execute(
+        select(Membership.station_id, func.count())
+        .where(Membership.station_id.in_([s.id for s in stations]), Membership.active.is_(True))
+        .group_by(Membership.station_id)
+    ).all())
+    last_activity = dict(db.session.execute(
+        select(AuditEvent.station_id, func.max(AuditEvent.created_at))
+        .where(AuditEvent.county_id == g.county.id, AuditEvent.station_id.is_not(None))
+        .group_by(AuditEvent.station_id)
+    ).all())
+    return render_template(
+        "county/home.html", stations=stations, members=members, last_activity=last_activity
+    )
+
+
+@bp.route("/stations/new", methods=["GET", "POST"])
+@require(COUNTY_STATIONS)
+def station_new():
+    errors = {}
+    if request.method == "POST":
+        try:
+            station, enrolment = create_station(g.county, request.form)
+        except OnboardingError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            link = None
+            if enrolment.invite_token:
+                link = url_for("auth.accept_invite", token=enrolment.invite_token, _external=True)
+            return render_template(
+                "county/station_created.html", station=station,
+                admin=enrolment.membership.user, link=link,
+            )
+    return render_template("county/station_new.html", errors=errors, form=request.form), (
+        400 if errors else 200
+    )
+
+
+@bp.get("/audit")
+@require(COUNTY_AUDIT)
+def audit_log():
+    base = select(AuditEvent).where(AuditEvent.county_id == g.county.id)
+    stations = db.session.scalars(
+        select(Station).where(Station.county_id == g.county.id).order_by(Station.name)
+    ).all()
+    return render_template(
+        "audit/list.html", result=page_of(base, request.args), stations=stations
+    )

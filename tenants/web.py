@@ -1,0 +1,84 @@
+"""Blueprints whose URLs carry a station (``/s/<slug>/...``) or a county (``/county/<slug>/...``).
+
+Resolving the slug, checking the user's access and entering the tenant context happen
+once, here, for every such blueprint, the core's and each module's alike. A station the
+user may not see is a 404, exactly like one that does not exist.
+"""
+
+from flask import Blueprint, abort, g, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.access import county_role, role_permissions, station_role
+from app.extensions import db, login_manager
+from tenants.context import TenantScope, enter, leave
+from tenants.models import County, Station
+
+
+def station_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
+    """A blueprint mounted under ``/s/<station_slug>``; views run in that station's context."""
+    bp = Blueprint(name, import_name, url_prefix="/s/<station_slug>" + url_prefix, **kwargs)
+    bp.url_value_preprocessor(_enter_station)
+    bp.url_defaults(_station_default)
+    return bp
+
+
+def county_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
+    """A blueprint mounted under ``/county/<county_slug>``; views run in the county context."""
+    bp = Blueprint(name, import_name, url_prefix="/county/<county_slug>" + url_prefix, **kwargs)
+    bp.url_value_preprocessor(_enter_county)
+    bp.url_defaults(_county_default)
+    return bp
+
+
+def _require_sign_in() -> None:
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+
+
+def _enter_station(endpoint, values) -> None:
+    slug = values.pop("station_slug", None)
+    _require_sign_in()
+    station = db.session.scalar(select(Station).where(Station.slug == slug, Station.active))
+    role = station and station_role(current_user, station)
+    if not role:
+        abort(404)
+    g.station, g.county, g.role = station, station.county, role
+    g.permissions = role_permissions(role)
+    g.tenant_token = enter(TenantScope(county_id=station.county_id, station_id=station.id))
+
+
+def _enter_county(endpoint, values) -> None:
+    slug = values.pop("county_slug", None)
+    _require_sign_in()
+    county = db.session.scalar(select(County).where(County.slug == slug))
+    role = county and county_role(current_user, county)
+    if not role:
+        abort(404)
+    g.county, g.role = county, role
+    g.permissions = role_permissions(role)
+    g.tenant_token = enter(TenantScope(county_id=county.id))
+
+
+def _station_default(endpoint, values) -> None:
+    if "station_slug" not in values and g.get("station") is not None:
+        values["station_slug"] = g.station.slug
+
+
+def _county_default(endpoint, values) -> None:
+    if "county_slug" not in values and g.get("county") is not None:
+        values["county_slug"] = g.county.slug
+
+
+def leave_tenant(exc=None) -> None:
+    token = g.pop("tenant_token", None)
+    if token is not None:
+        leave(token)
+
+
+def init_app(app) -> None:
+    app.teardown_request(leave_tenant)
+
+
+def station_url(station: Station) -> str:
+    return url_for("station.home", station_slug=station.slug)

@@ -1,0 +1,157 @@
+"""Shared fixtures. The suite runs against SQLite by default, and against PostgreSQL and
+Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set (the second pass of `make test`).
+Each PostgreSQL run builds its own throw-away database with the real migrations."""
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+
+PG = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def _pg_admin_url() -> str:
+    return os.environ["TEST_DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not PG:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        return
+    name = f"fengqiao_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = _pg_admin_url().rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ["FENGQIAO_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
+    app = create_app({
+        "ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+        "SERVER_NAME": "fengqiao.test",
+    })
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()  # the real migrations, so every test also proves them
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if PG:
+                conn.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(
+                    ", ".join(f'"{t}"' for t in tables))))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that work with the models directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@dataclass
+class Demo:
+    county: object
+    stations: dict
+    password: str
+
+    def station(self, slug):
+        return self.stations[slug]
+
+
+@pytest.fixture
+def demo(app):
+    """The demo county: three stations with an admin, an officer and an auxiliary each."""
+    from app.demo import PASSWORD, seed
+    from tenants.models import County, Station
+
+    with app.app_context():
+        seed()
+        county = db.session.query(County).filter_by(slug="demo").one()
+        stations = {s.slug: s for s in db.session.query(Station).all()}
+        db.session.expunge_all()
+    return Demo(county=county, stations=stations, password=PASSWORD)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """A test client that behaves like a person's browser: it reads the CSRF token from
+    the pages it gets and sends it with its forms."""
+
+    def __init__(self, client):
+        self.client = client
+        self._token = None
+
+    def get(self, url, **kwargs):
+        response = self.client.get(url, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def post(self, url, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.token())
+        response = self.client.post(url, data=data, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def token(self):
+        if self._token is None:
+            self.get("/auth/sign-in")
+        return self._token
+
+    def _remember_token(self, response):
+        match = CSRF_RE.search(response.get_data(as_text=True))
+        if match:
+            self._token = match.group(1)
+
+    def sign_in(self, username, password="fengqiao-demo", **kwargs):
+        return self.post("/auth/sign-in", {"username": username, "password": password}, **kwargs)
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def make_browser(app):
+    def make(username=None, password="fengqiao-demo"):
+        b = Browser(app.test_client())
+        if username:
+            response = b.sign_in(username, password)
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return b
+
+    return make

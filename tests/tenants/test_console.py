@@ -1,0 +1,96 @@
+"""County IT onboards stations (web and CLI) and sees every station of the county."""
+
+import re
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.users import Membership, find_user
+from tenants.models import Station
+
+NEW_STATION = {
+    "name": "南川派出所", "slug": "nanchuan", "admin_username": "nanchuan-admin",
+    "admin_full_name": "孙立新", "admin_phone": "13600001234",
+}
+
+
+def test_county_it_sees_every_station(make_browser, demo):
+    html = make_browser("county-it").get("/county/demo/").get_data(as_text=True)
+    for name in ("东岭派出所", "青石派出所", "柳溪派出所"):
+        assert name in html
+
+
+def test_county_it_creates_a_station_with_its_first_admin(make_browser, app, demo):
+    county = make_browser("county-it")
+    response = county.post("/county/demo/stations/new", NEW_STATION)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "南川派出所" in html
+    link = re.search(r'value="http://fengqiao\.test(/auth/invite/[^"]+)"', html).group(1)
+    newcomer = make_browser()
+    newcomer.post(link, {"password": "nanchuan-pass", "confirm": "nanchuan-pass"})
+    page = newcomer.get("/", follow_redirects=True)
+    assert page.request.path == "/s/nanchuan/"
+    assert newcomer.get("/s/nanchuan/members").status_code == 200  # the admin manages people
+    assert "南川派出所" in county.get("/county/demo/").get_data(as_text=True)
+
+
+def test_invalid_station_form_reports_each_field_and_creates_nothing(make_browser, app, demo):
+    county = make_browser("county-it")
+    response = county.post("/county/demo/stations/new", {
+        **NEW_STATION, "slug": "Bad Slug!", "admin_username": "", "admin_phone": "123",
+    })
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert html.count("invalid-feedback") == 3
+    taken = county.post("/county/demo/stations/new", {**NEW_STATION, "slug": "dongling"})
+    assert "已被占用" in taken.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Station)) == 3
+        assert find_user("nanchuan-admin") is None
+
+
+def test_county_leadership_sees_but_cannot_create(make_browser, demo):
+    lead = make_browser("county-lead")
+    assert lead.get("/county/demo/").status_code == 200
+    assert lead.get("/county/demo/stations/new").status_code == 403
+    assert lead.post("/county/demo/stations/new", NEW_STATION).status_code == 403
+
+
+def test_county_it_can_open_a_station_of_the_county(make_browser, demo):
+    county = make_browser("county-it")
+    assert county.get("/s/liuxi/").status_code == 200
+    assert county.get("/s/liuxi/members").status_code == 200
+    assert make_browser("county-lead").get("/s/liuxi/members").status_code == 403
+
+
+def test_cli_creates_a_station(app, demo):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=[
+        "station", "create", "--county", "demo", "--name", "北坡派出所", "--slug", "beipo",
+        "--admin-username", "beipo-admin", "--admin-name", "周北坡",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "/auth/invite/" in result.output
+    with app.app_context():
+        user = find_user("beipo-admin")
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+        assert membership.role == "station_admin"
+    listing = runner.invoke(args=["station", "list", "--county", "demo"])
+    assert "beipo" in listing.output
+
+
+def test_cli_rejects_bad_input_clearly_and_writes_nothing(app, demo):
+    result = app.test_cli_runner().invoke(args=[
+        "station", "create", "--county", "demo", "--name", "北坡派出所", "--slug", "-bad-",
+        "--admin-username", "x", "--admin-name", "周北坡",
+    ])
+    assert result.exit_code == 2
+    assert "slug" in result.output and "admin_username" in result.output
+    unknown = app.test_cli_runner().invoke(args=[
+        "station", "create", "--county", "nowhere", "--name", "a", "--slug", "abc",
+        "--admin-username", "abc", "--admin-name", "a",
+    ])
+    assert unknown.exit_code == 2 and "nowhere" in unknown.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Station)) == 3

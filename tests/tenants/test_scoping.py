@@ -1,0 +1,166 @@
+"""Fail-closed tenant scoping: the filter is added for us, and forgetting a context raises."""
+
+import pytest
+from sqlalchemy import MetaData, String, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.extensions import db
+from app.station.notices import Notice
+from tenants import (
+    County,
+    CrossTenantWrite,
+    Station,
+    TenantContextRequired,
+    TenantScoped,
+    county_context,
+    station_context,
+    tenant_foreign_key,
+)
+from tenants.onboarding import create_county
+
+
+def _notices(station, *titles):
+    with station_context(station):
+        for title in titles:
+            db.session.add(Notice(title=title))
+        db.session.commit()
+
+
+@pytest.fixture
+def two_counties(ctx, demo):
+    other = create_county({"name": "邻县公安局", "slug": "neighbour"})
+    far = Station(county=other, name="远山派出所", slug="yuanshan")
+    db.session.add(far)
+    db.session.commit()
+    stations = {s.slug: s for s in db.session.scalars(select(Station))}
+    return stations
+
+
+def test_query_without_context_raises(ctx, demo):
+    with pytest.raises(TenantContextRequired):
+        db.session.scalars(select(Notice)).all()
+    with pytest.raises(TenantContextRequired):
+        db.session.scalar(select(func.count()).select_from(Notice))
+
+
+def test_station_context_sees_only_its_own_rows(two_counties):
+    dongling, qingshi = two_counties["dongling"], two_counties["qingshi"]
+    _notices(dongling, "东岭-甲")
+    _notices(qingshi, "青石-甲")
+    with station_context(dongling):
+        titles = set(db.session.scalars(select(Notice.title)))
+    assert "东岭-甲" in titles and "青石-甲" not in titles
+    assert all(n.tenant_id == dongling.id for n in _all(dongling))
+
+
+def _all(station):
+    with station_context(station):
+        return db.session.scalars(select(Notice)).all()
+
+
+def test_county_context_is_limited_to_its_county(two_counties):
+    far = two_counties["yuanshan"]
+    _notices(far, "远山-甲")
+    _notices(two_counties["liuxi"], "柳溪-甲")
+    demo_county = db.session.scalar(select(County).where(County.slug == "demo"))
+    with county_context(demo_county):
+        titles = set(db.session.scalars(select(Notice.title)))
+    assert "柳溪-甲" in titles
+    assert "远山-甲" not in titles
+
+
+def test_new_rows_take_the_context_station(ctx, demo):
+    station = db.session.get(Station, demo.station("liuxi").id)
+    with station_context(station):
+        notice = Notice(title="x")
+        db.session.add(notice)
+        db.session.commit()
+        assert notice.tenant_id == station.id
+
+
+def test_writing_into_another_station_raises(ctx, demo):
+    dongling = db.session.get(Station, demo.station("dongling").id)
+    qingshi = db.session.get(Station, demo.station("qingshi").id)
+    with station_context(dongling):
+        db.session.add(Notice(title="x", tenant_id=qingshi.id))
+        with pytest.raises(CrossTenantWrite):
+            db.session.flush()
+        db.session.rollback()
+    _notices(dongling, "mine")
+    with station_context(dongling):
+        notice = db.session.scalars(select(Notice)).first()
+        notice.tenant_id = qingshi.id
+        with pytest.raises(CrossTenantWrite):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_bulk_update_is_scoped(ctx, demo):
+    dongling = db.session.get(Station, demo.station("dongling").id)
+    qingshi = db.session.get(Station, demo.station("qingshi").id)
+    with station_context(dongling):
+        db.session.execute(update(Notice).values(title="changed"))
+        db.session.commit()
+    with station_context(qingshi):
+        assert "changed" not in set(db.session.scalars(select(Notice.title)))
+
+
+def test_county_context_must_name_the_station(ctx, demo):
+    county = db.session.get(County, demo.county.id)
+    with county_context(county):
+        db.session.add(Notice(title="whose?"))
+        with pytest.raises(CrossTenantWrite):
+            db.session.flush()
+        db.session.rollback()
+
+
+# Composite foreign keys: a station-owned row cannot point at another station's row,
+# even when the code forgets to check. Two throw-away models on their own metadata.
+class _Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class _Point(TenantScoped, _Base):
+    __tablename__ = "zz_point"
+    name: Mapped[str] = mapped_column(String(20))
+
+
+class _Visit(TenantScoped, _Base):
+    __tablename__ = "zz_visit"
+    __tenant_table_args__ = (tenant_foreign_key("point_id", "zz_point"),)
+    point_id: Mapped[int] = mapped_column()
+
+
+Station.__table__.to_metadata(_Base.metadata)
+County.__table__.to_metadata(_Base.metadata)
+
+
+@pytest.fixture
+def composite_tables(ctx):
+    tables = [_Point.__table__, _Visit.__table__]
+    _Base.metadata.create_all(db.engine, tables=tables)
+    yield
+    db.session.rollback()
+    _Base.metadata.drop_all(db.engine, tables=tables)
+
+
+def test_composite_foreign_key_blocks_cross_station_reference(composite_tables, demo):
+    dongling = db.session.get(Station, demo.station("dongling").id)
+    qingshi = db.session.get(Station, demo.station("qingshi").id)
+    with station_context(qingshi):
+        theirs = _Point(name="theirs")
+        db.session.add(theirs)
+        db.session.commit()
+        their_id = theirs.id
+    with station_context(dongling):
+        mine = _Point(name="mine")
+        db.session.add(mine)
+        db.session.flush()
+        db.session.add(_Visit(point_id=mine.id))
+        db.session.commit()  # same station: fine
+        db.session.add(_Visit(point_id=their_id))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+
+
