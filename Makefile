@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint translations test-sqlite test-postgres clean
+.PHONY: run test lint translations browsers test-sqlite test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,15 @@ $(STAMP): pyproject.toml
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d app/translations --statistics
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here);
+# the CJK font makes Chinese readable in screenshots.
+browsers:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 run: $(STAMP) translations
 	FENGQIAO_ENV=development $(BIN)/fengqiao db upgrade
@@ -30,12 +39,12 @@ lint: $(STAMP)
 
 # The suite runs on SQLite, then again on PostgreSQL and Redis when they are reachable.
 # Under CI (CI=true) they must be reachable.
-test: lint translations test-sqlite test-postgres
+test: lint translations browsers test-sqlite test-postgres
 
-test-sqlite: $(STAMP) translations
+test-sqlite: $(STAMP) translations browsers
 	$(BIN)/pytest -q -p no:cacheprovider
 
-test-postgres: $(STAMP) translations
+test-postgres: $(STAMP) translations browsers
 	@if $(BIN)/python -m tests.services "$(PG_URL)" "$(REDIS_URL_TEST)"; then \
 		TEST_DATABASE_URL="$(PG_URL)" TEST_REDIS_URL="$(REDIS_URL_TEST)" \
 			$(BIN)/pytest -q -p no:cacheprovider; \

@@ -155,3 +155,57 @@ def make_browser(app):
         return b
 
     return make
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """The app served over real HTTP on a free local port, for browser tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    served = create_app({
+        "ENV": "test", "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+    })
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    with served.app_context():
+        db.engine.dispose()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (it cannot download its own browser here)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        ])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(chromium):
+    """A phone-sized page (390×844)."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    artifacts = os.environ.get("TEST_ARTIFACTS")
+    if artifacts:
+        os.makedirs(artifacts, exist_ok=True)
+        page.screenshot(path=os.path.join(artifacts, f"{uuid.uuid4().hex[:8]}.png"))
+    context.close()
