@@ -19,8 +19,13 @@ from app.extensions import db
 
 def _create_app():
     from app import create_app
+    from app.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # a clear message, not a traceback
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
 
 
 cli = FlaskGroup(create_app=_create_app, help="Fengqiao (枫桥) platform commands.")
@@ -150,6 +155,7 @@ def user_create(username, full_name, phone, platform_admin, password):
     from app.users import User, find_user
 
     _as_cli_actor()
+    password = password.strip()  # as the web forms do, so the password works there too
     data, errors = load(PersonForm(), {"username": username, "full_name": full_name,
                                        "phone": phone})
     if data and find_user(data["username"]):
@@ -174,6 +180,7 @@ def user_set_password(username, password):
     from app.users import find_user
 
     _as_cli_actor()
+    password = password.strip()
     user = find_user(username)
     if user is None:
         _fail({"username": _("No such user.")})
@@ -196,7 +203,10 @@ def audit_verify(chain):
     """Check every hash chain; exit 1 naming the first bad row of each broken chain."""
     from app.audit import verify
 
-    with db.engine.connect() as connection:
+    # One snapshot: rows committed while verifying must not look like removed ones.
+    postgres = db.engine.dialect.name == "postgresql"
+    options = {"isolation_level": "REPEATABLE READ"} if postgres else {}
+    with db.engine.connect().execution_options(**options) as connection, connection.begin():
         result = verify(connection, only_chain=chain)
     if result.ok:
         click.echo(_("Audit log intact: %(rows)d rows in %(chains)d chains.",

@@ -57,6 +57,24 @@ class AlreadyMember(ValueError):
     pass
 
 
+class BelongsElsewhere(ValueError):
+    """The account works elsewhere: adding or resetting it here is county IT's call."""
+
+
+def only_here(user: User, station: Station) -> bool:
+    """Whether every place ``user`` belongs to is ``station`` (so its admin may reset it)."""
+    return not user.is_platform_admin and all(m.station_id == station.id for m in user.memberships)
+
+
+def _may_join(user: User, station: Station | None, county: County | None) -> bool:
+    # A station admin must not be able to pull in (and then reset) an account of another
+    # county, a county account or a platform admin.
+    if user.is_platform_admin or any(m.county_id is not None for m in user.memberships):
+        return False
+    county_id = county.id if county is not None else station.county_id
+    return all(m.station.county_id == county_id for m in user.memberships)
+
+
 def enrol(
     *,
     username: str,
@@ -70,7 +88,9 @@ def enrol(
     """Give ``username`` a role in ``station`` or ``county``, creating the account if new.
 
     A new account without ``password`` gets an invitation link to set its own.
-    Raises :class:`AlreadyMember` if the account already belongs there.
+    Raises :class:`AlreadyMember` if the account already belongs there, and
+    :class:`BelongsElsewhere` if it is an account of another county, a county or platform
+    account.
     """
     user = find_user(username)
     created = user is None
@@ -85,9 +105,11 @@ def enrol(
         for m in user.memberships
     ):
         raise AlreadyMember(username)
+    elif not _may_join(user, station, county):
+        raise BelongsElsewhere(username)
     membership = Membership(user=user, station=station, county=county, role=role)
     db.session.add(membership)
     token = None
-    if not user.password_hash:
+    if created and not user.password_hash:
         _invitation, token = Invitation.issue(user, current_app.config["INVITE_TTL_HOURS"])
     return Enrolment(membership=membership, created_user=created, invite_token=token)

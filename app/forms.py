@@ -32,6 +32,8 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in value:
+            raise self.make_error("invalid")
         value = value.strip()
         if value == "":
             if self.required:

@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 
 from app.audit.chain import system_actor
 from app.extensions import db
-from tenants.context import station_context
+from tenants.context import enter, leave, station_context
 from tenants.models import Station
 
 
@@ -64,7 +64,11 @@ def _run_in_app(path: str, station_id: int | None, args, kwargs):
     token = system_actor.set(f"job:{path}")
     try:
         if station_id is None:
-            result = fn(*args, **kwargs)
+            scope = enter(None)  # never the caller's station
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                leave(scope)
         else:
             station = db.session.get(Station, station_id)
             if station is None:

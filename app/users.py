@@ -131,6 +131,7 @@ class Invitation(db.Model):
     @classmethod
     def issue(cls, user: User, ttl_hours: int) -> tuple["Invitation", str]:
         """Create an invitation; return it and the token, which is never stored."""
+        cls.revoke_open(user)
         token = secrets.token_urlsafe(32)
         invitation = cls(
             user=user,
@@ -139,6 +140,16 @@ class Invitation(db.Model):
         )
         db.session.add(invitation)
         return invitation, token
+
+    @classmethod
+    def revoke_open(cls, user: User) -> None:
+        """End every unused link of ``user``: only the newest may ever set the password."""
+        if user.id is None:
+            return
+        for invitation in db.session.scalars(
+            select(cls).where(cls.user_id == user.id, cls.used_at.is_(None))
+        ):
+            invitation.used_at = utcnow()
 
     @classmethod
     def find_valid(cls, token: str) -> "Invitation | None":

@@ -59,7 +59,7 @@ def county_context(county: County) -> AbstractContextManager[TenantScope]:
     return _entered(TenantScope(county_id=county.id))
 
 
-def enter(scope: TenantScope):
+def enter(scope: TenantScope | None):
     """Enter ``scope`` without a ``with`` block; returns the token for :func:`leave`."""
     return _scope.set(scope)
 

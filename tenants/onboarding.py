@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validates
 from sqlalchemy import select
 
-from app.enrolment import AlreadyMember, Enrolment, PersonForm, enrol
+from app import audit
+from app.enrolment import AlreadyMember, BelongsElsewhere, Enrolment, PersonForm, enrol
 from app.extensions import db
 from app.forms import Form, Text, ValidationError, length, load, validate
 from tenants.models import SLUG_RE, County, Station
@@ -81,11 +82,17 @@ def create_station(county: County, data: dict, admin_password: str | None = None
     station = Station(county=county, name=clean["name"], slug=clean["slug"])
     db.session.add(station)
     db.session.flush()
+    # Open the station's own chain, so `audit verify` can tell a whole removed chain.
+    audit.record("station.open", station_id=station.id, object_type="station",
+                 object_id=station.id)
     try:
         enrolment: Enrolment = enrol(
             station=station, role="station_admin", password=admin_password, **person
         )
-    except AlreadyMember as exc:  # cannot happen for a new station, but stay explicit
-        raise OnboardingError({"admin_username": str(exc)}) from exc
+    except (AlreadyMember, BelongsElsewhere) as exc:
+        raise OnboardingError({
+            "admin_username": str(_l("This account belongs to another county or to the "
+                                     "county bureau; choose another username."))
+        }) from exc
     db.session.flush()
     return station, enrolment

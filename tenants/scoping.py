@@ -68,6 +68,23 @@ def _touches_scoped_model(orm_state) -> bool:
     return any(isinstance(t, Table) and "tenant_id" in t.c for t in tables)
 
 
+def _refuse_bare_tables(orm_state) -> None:
+    # with_loader_criteria filters mapped entities only; a Table named directly (it carries
+    # no ORM annotation) would slip through, so it is refused rather than run unfiltered.
+    tables = [
+        t for t in find_tables(orm_state.statement, include_joins=True, include_aliases=True)
+        if isinstance(t, Table) and "tenant_id" in t.c
+    ]
+    mapped = {m.local_table.name for m in orm_state.all_mappers}
+    mapped |= {t.name for t in tables if "parententity" in t._annotations}
+    bare = {t.name for t in tables} - mapped
+    if bare:
+        raise TenantContextRequired(
+            f"query names station-owned tables ({', '.join(sorted(bare))}) without their "
+            "models; the tenant filter only applies to models"
+        )
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(orm_state) -> None:
     if orm_state.is_column_load or not (
@@ -76,6 +93,7 @@ def _scope_statement(orm_state) -> None:
         return
     if not _touches_scoped_model(orm_state):
         return
+    _refuse_bare_tables(orm_state)
     scope = current_scope()
     if scope is None:
         names = ", ".join(sorted(m.class_.__name__ for m in orm_state.all_mappers))

@@ -165,7 +165,10 @@ class Verification:
 def verify(connection: Connection, only_chain: str | None = None) -> Verification:
     """Check every chain (or one); report the first bad row of each broken chain."""
     heads = {r.key: r for r in connection.execute(select(_chains))}
-    keys = set(heads) | set(connection.scalars(select(_events.c.chain).distinct()))
+    # Every station and county has written at least its own creation: its chain must exist.
+    expected = {chain_key(s, None) for s in connection.scalars(select(Station.id))}
+    expected |= {chain_key(None, c) for c in connection.scalars(select(Station.county_id))}
+    keys = set(heads) | expected | set(connection.scalars(select(_events.c.chain).distinct()))
     if only_chain:
         keys &= {only_chain}
     result = Verification()
@@ -193,7 +196,7 @@ def _verify_chain(connection: Connection, key: str, head, result: Verification) 
             return f"{where}: content does not match its hash; the row was edited"
         expected_seq, prev = expected_seq + 1, row["hash"]
     if head is None:
-        return "chain head is missing"
+        return "chain head is missing" if result.rows else "the whole chain is missing"
     if head.seq != expected_seq - 1 or head.head_hash != prev:
         return (
             f"chain head says seq {head.seq} but the last row is seq {expected_seq - 1}; "

@@ -1,7 +1,7 @@
 """Reading the audit log: filters (who, when, action, object) and paging, shared by the
 station's and the county's viewers."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.forms import Form, Text, ValidationError, fields, length, load
+from app.forms import Form, Text, ValidationError, fields, length, load, validate
 
 ACTION_LABELS = {
     "create": _l("Created"),
@@ -22,7 +22,13 @@ ACTION_LABELS = {
     "auth.sign_in_failed": _l("Failed sign-in"),
     "auth.sign_in_refused": _l("Sign-in refused (throttled)"),
     "pii.reveal": _l("Viewed personal data unmasked"),
+    "station.open": _l("Station opened"),
 }
+
+
+_sensible_date = validate.Range(
+    date(2000, 1, 1), date(2100, 12, 31), error=_l("Please enter a date between 2000 and 2100.")
+)
 
 
 class AuditFilter(Form):
@@ -30,10 +36,10 @@ class AuditFilter(Form):
     action = Text(load_default=None, validate=length(64, 0))
     object_type = Text(load_default=None, validate=length(64, 0))
     object_id = Text(load_default=None, validate=length(64, 0))
-    station = fields.Integer(load_default=None)
-    date_from = fields.Date(load_default=None)
-    date_to = fields.Date(load_default=None)
-    page = fields.Integer(load_default=1, validate=lambda n: n >= 1)
+    station = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
+    date_from = fields.Date(load_default=None, validate=_sensible_date)
+    date_to = fields.Date(load_default=None, validate=_sensible_date)
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):

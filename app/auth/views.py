@@ -1,13 +1,14 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import audit
 from app.auth import throttle
 from app.auth.safe_redirect import safe_next
 from app.extensions import db, login_manager
 from app.forms import Form, Text, length, load
-from app.passwords import MIN_LENGTH
+from app.passwords import MIN_LENGTH, verify_password
 from app.users import Invitation, User, find_user, normalise_username
 from tenants.models import utcnow
 
@@ -20,6 +21,11 @@ def load_user(user_id: str) -> User | None:
         id_part, version_part = user_id.split(":")
         user = db.session.get(User, int(id_part))
     except ValueError:
+        return None
+    except SQLAlchemyError:
+        # The database is unreachable: treat the visitor as signed out so the error page
+        # can still be shown instead of failing again.
+        db.session.rollback()
         return None
     if user is None or not user.active or str(user.session_version) != version_part:
         return None
@@ -79,7 +85,9 @@ def _attempt(username: str, password: str, errors: dict) -> int:
         db.session.commit()
         return 429
     user = find_user(username)
-    if user is None or not user.active or not user.check_password(password):
+    # Verify even for unknown accounts, so the answer's timing does not tell them apart.
+    password_ok = user.check_password(password) if user else verify_password(None, password)
+    if user is None or not user.active or not password_ok:
         throttle.fail(username, address)
         record_for_user(user, "auth.sign_in_failed", username=username)
         db.session.commit()
@@ -127,7 +135,7 @@ def accept_invite(token: str):
         if data:
             user = invitation.user
             user.set_password(data["password"])
-            invitation.used_at = utcnow()
+            Invitation.revoke_open(user)
             db.session.commit()
             login_user(user)
             flash(_("Your password is set. Welcome!"), "success")
@@ -153,6 +161,7 @@ def account():
             data = None
         if data:
             current_user.set_password(data["password"])
+            Invitation.revoke_open(current_user)
             db.session.commit()
             login_user(current_user._get_current_object())  # new session version, same session
             flash(_("Your password has been changed. Other sessions are signed out."), "success")

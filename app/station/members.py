@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.access import require
-from app.enrolment import AlreadyMember, enrol, member_form
+from app.enrolment import AlreadyMember, BelongsElsewhere, enrol, member_form, only_here
 from app.extensions import db
 from app.forms import Form, Text, load, one_of
 from app.permissions import STATION_PII, STATION_ROLES, STATION_USERS
@@ -53,6 +53,11 @@ def member_new():
                 result = enrol(station=g.station, **data)
             except AlreadyMember:
                 errors["username"] = _("This account is already a member of this station.")
+            except BelongsElsewhere:
+                errors["username"] = _(
+                    "This account belongs to another county or to the county bureau; "
+                    "ask county IT to add it."
+                )
             else:
                 db.session.commit()
                 if result.invite_token:
@@ -157,6 +162,10 @@ def member_activate(membership_id: int):
 @require(STATION_USERS)
 def member_invite(membership_id: int):
     membership = _membership(membership_id)
+    if not only_here(membership.user, g.station):
+        flash(_("This account also works elsewhere; ask county IT to reset its password."),
+              "danger")
+        return redirect(url_for(".member", membership_id=membership.id))
     _invitation, token = Invitation.issue(membership.user, current_app.config["INVITE_TTL_HOURS"])
     db.session.commit()
     return render_template(

@@ -82,7 +82,9 @@ def _middle_event(station_id):
     return events[len(events) // 2]
 
 
-@pytest.mark.parametrize("tamper", ["edit", "delete-middle", "delete-last", "edit-hash"])
+@pytest.mark.parametrize(
+    "tamper", ["edit", "delete-middle", "delete-last", "edit-hash", "delete-whole-chain"]
+)
 def test_tampering_is_detected_and_named(app, demo, tamper):
     with app.app_context():
         station_id = demo.station("qingshi").id
@@ -97,6 +99,9 @@ def test_tampering_is_detected_and_named(app, demo, tamper):
             elif tamper == "edit-hash":
                 conn.execute(text("UPDATE audit_event SET action = 'create', hash = :h "
                                   "WHERE id = :id"), {"h": "f" * 64, "id": target_id})
+            elif tamper == "delete-whole-chain":
+                conn.execute(delete(AuditEvent).where(AuditEvent.chain == chain))
+                conn.execute(text("DELETE FROM audit_chain WHERE key = :k"), {"k": chain})
             else:
                 conn.execute(delete(AuditEvent).where(AuditEvent.id == target_id))
         with db.engine.connect() as conn:

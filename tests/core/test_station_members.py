@@ -121,3 +121,50 @@ def test_notices_flow(make_browser, demo):
     assert officer.get("/s/dongling/notices/new").status_code == 403
     elsewhere = make_browser("qingshi-officer").get("/s/qingshi/")
     assert "夜巡调整" not in elsewhere.get_data(as_text=True)
+
+
+def test_an_account_of_the_county_cannot_be_pulled_in_and_reset(make_browser, app, demo):
+    # A station admin adding county IT's account (and then issuing a link for it) would
+    # take the account over; both are refused.
+    admin = make_browser("qingshi-admin")
+    response = admin.post("/s/qingshi/members/new", {
+        "username": "county-it", "full_name": "谁", "role": "auxiliary",
+    })
+    assert response.status_code == 400
+    assert "县局" in response.get_data(as_text=True)
+    with app.app_context():
+        roving = db.session.scalar(select(Membership).where(
+            Membership.user_id == find_user("roving-officer").id,
+            Membership.station_id == demo.station("qingshi").id))
+        roving_id = roving.id
+    # roving-officer also works in 东岭: 青石's admin may not reset their password.
+    page = admin.post(f"/s/qingshi/members/{roving_id}/invite", follow_redirects=True)
+    assert "/auth/invite/" not in page.get_data(as_text=True)
+
+
+def test_only_the_newest_link_works(make_browser, app, demo):
+    admin = make_browser("dongling-admin")
+    response = admin.post("/s/dongling/members/new", {
+        "username": "newbie", "full_name": "钱新", "role": "officer",
+    })
+    first = re.search(r"/auth/invite/[^\"]+", response.get_data(as_text=True)).group(0)
+    with app.app_context():
+        mid = db.session.scalar(select(Membership.id).where(
+            Membership.user_id == find_user("newbie").id))
+    second_page = admin.post(f"/s/dongling/members/{mid}/invite").get_data(as_text=True)
+    second = re.search(r"/auth/invite/[^\"]+", second_page).group(0)
+    assert make_browser().get(first).status_code == 404
+    assert make_browser().get(second).status_code == 200
+
+
+def test_absurd_ids_and_query_strings_are_not_errors(make_browser, demo):
+    admin = make_browser("dongling-admin")
+    assert admin.get("/s/dongling/notices/99999999999999999999").status_code == 404
+    assert admin.get("/s/dongling/members/99999999999999999999").status_code == 404
+    for query in ("date_from=0001-01-01", "date_to=9999-12-31", "station=99999999999999999999",
+                  "page=0", "page=abc"):
+        response = admin.get(f"/s/dongling/audit?{query}")
+        assert response.status_code == 200, query
+        assert "invalid-feedback" in response.get_data(as_text=True) or "text-danger" in \
+            response.get_data(as_text=True), query
+    assert make_browser().sign_in("dongling\x00admin").status_code in (400, 401)

@@ -164,3 +164,19 @@ def test_composite_foreign_key_blocks_cross_station_reference(composite_tables, 
             db.session.commit()
 
 
+
+
+def test_counting_through_select_from_is_filtered(ctx, demo):
+    station = db.session.get(Station, demo.station("dongling").id)
+    with station_context(station):
+        assert db.session.scalar(select(func.count()).select_from(Notice)) == 2
+
+
+def test_naming_the_bare_table_is_refused(ctx, demo):
+    # The ORM filter applies to models; the table itself would run unfiltered.
+    station = db.session.get(Station, demo.station("dongling").id)
+    with station_context(station):
+        with pytest.raises(TenantContextRequired):
+            db.session.scalar(select(func.count()).select_from(Notice.__table__))
+        with pytest.raises(TenantContextRequired):
+            db.session.execute(select(Notice.__table__.c.title)).all()
