@@ -19,24 +19,25 @@ _slug = validate.Regexp(
 )
 
 
-class CountyForm(Form):
+class _NamedForm(Form):
+    """A name and a URL short name that must be unique among ``model``'s rows."""
+
+    model: type
     name = Text(required=True, validate=length(100))
     slug = Text(required=True, validate=_slug)
 
     @validates("slug")
     def _unique(self, value, **kwargs):
-        if db.session.scalar(select(County.id).where(County.slug == value)):
+        if db.session.scalar(select(self.model.id).where(self.model.slug == value)):
             raise ValidationError(_l("This short name is already taken."))
 
 
-class StationForm(Form):
-    name = Text(required=True, validate=length(100))
-    slug = Text(required=True, validate=_slug)
+class CountyForm(_NamedForm):
+    model = County
 
-    @validates("slug")
-    def _unique(self, value, **kwargs):
-        if db.session.scalar(select(Station.id).where(Station.slug == value)):
-            raise ValidationError(_l("This short name is already taken."))
+
+class StationForm(_NamedForm):
+    model = Station
 
 
 class NewStationForm(StationForm):
