@@ -60,21 +60,20 @@ def _county_station_ids(county_id: int):
     return select(Station.id).where(Station.county_id == county_id).scalar_subquery()
 
 
-def _touches_scoped_model(orm_state) -> bool:
-    if any(issubclass(m.class_, TenantScoped) for m in orm_state.all_mappers):
-        return True
-    # all_mappers misses entities named only in select_from(), joins or subqueries.
-    tables = find_tables(orm_state.statement, include_joins=True, include_aliases=True)
-    return any(isinstance(t, Table) and "tenant_id" in t.c for t in tables)
+def _scoped_tables(orm_state) -> list[Table]:
+    """The station-owned tables a statement reads or writes (one walk of the statement).
 
-
-def _refuse_bare_tables(orm_state) -> None:
-    # with_loader_criteria filters mapped entities only; a Table named directly (it carries
-    # no ORM annotation) would slip through, so it is refused rather than run unfiltered.
-    tables = [
+    ``all_mappers`` alone misses entities named only in select_from(), joins or subqueries.
+    """
+    return [
         t for t in find_tables(orm_state.statement, include_joins=True, include_aliases=True)
         if isinstance(t, Table) and "tenant_id" in t.c
     ]
+
+
+def _refuse_bare_tables(orm_state, tables: list[Table]) -> None:
+    # with_loader_criteria filters mapped entities only; a Table named directly (it carries
+    # no ORM annotation) would slip through, so it is refused rather than run unfiltered.
     mapped = {m.local_table.name for m in orm_state.all_mappers}
     mapped |= {t.name for t in tables if "parententity" in t._annotations}
     bare = {t.name for t in tables} - mapped
@@ -91,14 +90,15 @@ def _scope_statement(orm_state) -> None:
         orm_state.is_select or orm_state.is_update or orm_state.is_delete
     ):
         return
-    if not _touches_scoped_model(orm_state):
+    tables = _scoped_tables(orm_state)
+    if not tables:
         return
-    _refuse_bare_tables(orm_state)
+    _refuse_bare_tables(orm_state, tables)
     scope = current_scope()
     if scope is None:
-        names = ", ".join(sorted(m.class_.__name__ for m in orm_state.all_mappers))
+        names = ", ".join(sorted({t.name for t in tables}))
         raise TenantContextRequired(
-            f"query of station-owned rows ({names}) outside a station or county context"
+            f"query of station-owned tables ({names}) outside a station or county context"
         )
     if scope.is_station:
         station_id = scope.station_id

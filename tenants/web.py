@@ -5,7 +5,7 @@ once, here, for every such blueprint, the core's and each module's alike. A stat
 user may not see is a 404, exactly like one that does not exist.
 """
 
-from flask import Blueprint, abort, g, url_for
+from flask import Blueprint, abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -79,6 +79,3 @@ def leave_tenant(exc=None) -> None:
 def init_app(app) -> None:
     app.teardown_request(leave_tenant)
 
-
-def station_url(station: Station) -> str:
-    return url_for("station.home", station_slug=station.slug)

@@ -70,10 +70,5 @@ def succeed(username: str) -> None:
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.key == f"account:{username}"))
 
 
-def purge_expired() -> int:
-    cutoff = utcnow() - _window()
-    result = db.session.execute(delete(SignInThrottle).where(SignInThrottle.window_start < cutoff))
-    return result.rowcount
 
-
-__all__ = ["Lockout", "SignInThrottle", "check", "fail", "purge_expired", "succeed"]
+__all__ = ["Lockout", "SignInThrottle", "check", "fail", "succeed"]

@@ -8,7 +8,7 @@ from app.auth import throttle
 from app.auth.safe_redirect import safe_next
 from app.extensions import db, login_manager
 from app.forms import Form, Text, length, load
-from app.passwords import MIN_LENGTH, verify_password
+from app.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from app.users import Invitation, User, find_user, normalise_username
 from tenants.models import utcnow
 
@@ -94,6 +94,9 @@ def _attempt(username: str, password: str, errors: dict) -> int:
         errors["_schema"] = _("Wrong username or password, or the account is disabled.")
         return 401
     throttle.succeed(username)
+    if needs_rehash(user.password_hash):
+        # Stronger argon2 parameters reach stored hashes as people sign in.
+        user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
     record_for_user(user, "auth.sign_in")
     db.session.commit()

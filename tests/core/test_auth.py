@@ -159,3 +159,18 @@ def test_password_change_validates(make_browser, demo):
     assert "8" in html  # the minimum length is named
     assert b.sign_in  # still signed in
     assert make_browser().sign_in("dongling-officer").status_code == 302  # unchanged
+
+
+def test_old_hash_parameters_are_upgraded_on_sign_in(browser, app, demo):
+    from argon2 import PasswordHasher
+
+    from app.passwords import needs_rehash
+
+    with app.app_context():
+        user = find_user("dongling-officer")
+        user.password_hash = PasswordHasher(time_cost=2, memory_cost=2048).hash("fengqiao-demo")
+        db.session.commit()
+        assert needs_rehash(user.password_hash)
+    assert browser.sign_in("dongling-officer").status_code == 302
+    with app.app_context():
+        assert not needs_rehash(find_user("dongling-officer").password_hash)
