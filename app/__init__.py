@@ -81,6 +81,8 @@ def _register_models() -> None:
     # Importing the modules maps their models and installs the ORM hooks.
     import app.audit.capture  # noqa: F401
     import app.auth.throttle  # noqa: F401
+    import app.handoffs  # noqa: F401
+    import app.modules  # noqa: F401
     import app.station.notices  # noqa: F401
     import app.users  # noqa: F401
     import tenants.scoping  # noqa: F401
@@ -100,6 +102,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(county_bp)
     register_landing(app)
     tenants.web.init_app(app)
+
+    from app import plugin_host
+
+    plugin_host.init_app(app)  # after the core's routes: a module cannot shadow them
 
     from app.cli import register_commands
 
@@ -131,6 +137,18 @@ def _init_request_hooks(app: Flask) -> None:
     def _shell():
         user_places = places(current_user) if current_user.is_authenticated else []
         return {"user_places": user_places}
+
+
+@migrate.configure
+def _module_migrations(alembic_config):
+    # Each installed module keeps its versions in its own folder, on its own branch.
+    from flask import current_app
+
+    folders = [str(ROOT / "migrations" / "versions")]
+    folders += current_app.extensions["fengqiao.plugins"].migration_folders()
+    alembic_config.set_main_option("path_separator", "os")
+    alembic_config.set_main_option("version_locations", os.pathsep.join(folders))
+    return alembic_config
 
 
 @event.listens_for(Engine, "connect")

@@ -43,9 +43,26 @@ def _fail(errors: dict[str, str]) -> None:
 
 
 def register_commands(app) -> None:
+    from flask_migrate.cli import db as db_group
+
+    from app.plugin_cli import jobs_group, plugins_group
+    from tenants.manifest_cli import tenants_group
+
+    db_group.add_command(db_upgrade)
     for command in (demo_command, county_group, station_group, user_group, audit_group,
-                    worker_command):
+                    worker_command, plugins_group, jobs_group, tenants_group):
         app.cli.add_command(command)
+
+
+@click.command("upgrade")
+@click.option("--sql", is_flag=True, help="print the SQL instead of running it")
+@click.argument("revision", default="heads")
+@with_appcontext
+def db_upgrade(sql, revision):
+    """Upgrade the core and every installed module to the newest schema."""
+    from flask_migrate import upgrade
+
+    upgrade(revision=revision, sql=sql)
 
 
 @click.command("demo")
@@ -97,9 +114,10 @@ def station_group():
 @click.option("--admin-phone", default=None)
 @click.option("--admin-password", default=None,
               help="set a password now instead of printing an invitation link")
+@click.option("--module", "modules", multiple=True, help="a module to switch on (repeatable)")
 @with_appcontext
 def station_create(county_slug, name, slug, admin_username, admin_name, admin_phone,
-                   admin_password):
+                   admin_password, modules):
     """Create a station with its first station admin."""
     from tenants.models import County
     from tenants.onboarding import OnboardingError, create_station
@@ -112,7 +130,7 @@ def station_create(county_slug, name, slug, admin_username, admin_name, admin_ph
         station, enrolment = create_station(county, {
             "name": name, "slug": slug, "admin_username": admin_username,
             "admin_full_name": admin_name, "admin_phone": admin_phone,
-        }, admin_password=admin_password)
+        }, admin_password=admin_password, modules=modules)
     except OnboardingError as exc:
         _fail(exc.errors)
     db.session.commit()

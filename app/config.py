@@ -63,6 +63,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "THROTTLE_ADDRESS_LIMIT": int(os.environ.get("THROTTLE_ADDRESS_LIMIT", 20)),
         "THROTTLE_WINDOW_SECONDS": int(os.environ.get("THROTTLE_WINDOW_SECONDS", 900)),
         "INVITE_TTL_HOURS": 72,
+        # Modules not packaged yet, as "package.module:plugin", besides the entry points.
+        "EXTRA_PLUGINS": [r for r in os.environ.get("FENGQIAO_EXTRA_PLUGINS", "").split(",")
+                          if r.strip()],
         "AUDIT_PAGE_SIZE": 50,
     }
     config.update(overrides)

@@ -66,7 +66,8 @@ def only_here(user: User, station: Station) -> bool:
     return not user.is_platform_admin and all(m.station_id == station.id for m in user.memberships)
 
 
-def _may_join(user: User, station: Station | None, county: County | None) -> bool:
+def may_join(user: User, station: Station | None, county: County | None) -> bool:
+    """Whether an existing account may be added to ``station`` or ``county``."""
     # A station admin must not be able to pull in (and then reset) an account of another
     # county, a county account or a platform admin.
     if user.is_platform_admin or any(m.county_id is not None for m in user.memberships):
@@ -105,7 +106,7 @@ def enrol(
         for m in user.memberships
     ):
         raise AlreadyMember(username)
-    elif not _may_join(user, station, county):
+    elif not may_join(user, station, county):
         raise BelongsElsewhere(username)
     membership = Membership(user=user, station=station, county=county, role=role)
     db.session.add(membership)

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-__all__ = ["Form", "Text", "ValidationError", "fields", "load", "validate"]
+__all__ = ["Form", "Lines", "Text", "ValidationError", "fields", "load", "validate"]
 
 _MESSAGES = {
     "required": _l("This field is required."),
@@ -30,16 +30,20 @@ _INVALID = {
 class Text(fields.String):
     """A string field that strips white space; a blank value counts as missing."""
 
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        # A blank optional field is simply empty: its validators (a length, a pattern) are
+        # for what someone typed, so they are not run on nothing.
+        if isinstance(value, str) and not value.strip():
+            if self.required:
+                raise self.make_error("required")
+            return None
+        return super().deserialize(value, attr, data, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in value:
             raise self.make_error("invalid")
-        value = value.strip()
-        if value == "":
-            if self.required:
-                raise self.make_error("required")
-            return None
-        return value
+        return value.strip()
 
 
 class Form(Schema):
@@ -65,10 +69,18 @@ def one_of(choices):
     return validate.OneOf(list(choices), error=_l("Please choose one of the listed options."))
 
 
+# An empty number, date or choice box in a form means "not given", not "invalid".
+_BLANK_IS_MISSING = (fields.Number, fields.Date, fields.DateTime, fields.Boolean)
+
+
 def load(schema: Schema, data) -> tuple[dict | None, dict[str, str]]:
     """Validate ``data``; return ``(result, {})`` or ``(None, {field: message})``."""
+    data = {
+        key: value for key, value in _flatten(data).items()
+        if not (value == "" and isinstance(schema.fields.get(key), _BLANK_IS_MISSING))
+    }
     try:
-        return schema.load(_flatten(data)), {}
+        return schema.load(data), {}
     except ValidationError as err:
         return None, _messages(err.messages)
 
@@ -89,3 +101,25 @@ def _messages(raw) -> dict[str, str]:
             value = next(iter(_messages(value).values()), "")
         out[key] = str(value) if value else gettext("Please enter a valid value.")
     return out
+
+
+class Lines(fields.List):
+    """A list of short texts: one per line in a form's text area, a list in JSON or YAML.
+
+    Blank lines are dropped and each entry is stripped; duplicates are refused.
+    """
+
+    def __init__(self, maximum_length: int = 40, **kwargs):
+        super().__init__(fields.String(validate=length(maximum_length)), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.splitlines()
+        if not isinstance(value, list | tuple):
+            raise self.make_error("invalid")
+        items = [v.strip() if isinstance(v, str) else v for v in value]
+        items = [v for v in items if v != ""]
+        result = super()._deserialize(items, attr, data, **kwargs)
+        if len(set(result)) != len(result):
+            raise ValidationError(_l("Each entry may appear only once."))
+        return result

@@ -82,3 +82,28 @@ def _run_in_app(path: str, station_id: int | None, args, kwargs):
         raise
     finally:
         system_actor.reset(token)
+
+
+def run_recurring(key: str, station_slug: str | None = None) -> int:
+    """Enqueue recurring job ``key`` for each active station that has its module on;
+    returns how many stations it was enqueued for."""
+    from sqlalchemy import select
+
+    from app.modules import station_modules
+    from app.plugin_host import host
+
+    found = [(p, j) for p in host().plugins.values() for j in p.jobs if j.key == key]
+    if not found:
+        raise LookupError(f"no recurring job {key!r}")
+    plugin, job = found[0]
+    query = select(Station).where(Station.active.is_(True)).order_by(Station.id)
+    if station_slug:
+        query = query.where(Station.slug == station_slug)
+    count = 0
+    for station in db.session.scalars(query).all():
+        with station_context(station):
+            row = station_modules(station).get(plugin.key)
+        if row is not None and row.enabled:
+            enqueue(job.func, station=station)
+            count += 1
+    return count

@@ -1,7 +1,5 @@
-"""The left/top navigation, built from what the user may do where the request is.
-
-Modules will add their entries for the stations that enabled them; the core's come first.
-"""
+"""The navigation, built from what the user may do where the request is: the station's
+home, then the entries of the modules it has switched on, then the core's pages."""
 
 from dataclasses import dataclass
 
@@ -13,6 +11,7 @@ from app.permissions import (
     COUNTY_STATIONS,
     COUNTY_VIEW,
     STATION_AUDIT,
+    STATION_MODULES,
     STATION_USERS,
     STATION_VIEW,
 )
@@ -25,10 +24,11 @@ class NavItem:
     permission: str
 
 
+STATION_HOME = NavItem("station.home", _l("Home"), STATION_VIEW)
 STATION_NAV = [
-    NavItem("station.home", _l("Home"), STATION_VIEW),
     NavItem("station.notices", _l("Notices"), STATION_VIEW),
     NavItem("station.members", _l("People"), STATION_USERS),
+    NavItem("station.modules", _l("Modules"), STATION_MODULES),
     NavItem("station.audit_log", _l("Audit log"), STATION_AUDIT),
 ]
 COUNTY_NAV = [
@@ -39,7 +39,10 @@ COUNTY_NAV = [
 
 
 def station_nav() -> list[NavItem]:
-    return [item for item in STATION_NAV if can(item.permission)]
+    from app.plugin_host import host
+
+    modules = [entry for plugin in host().enabled() for entry in plugin.navigation]
+    return [item for item in (STATION_HOME, *modules, *STATION_NAV) if can(item.permission)]
 
 
 def county_nav() -> list[NavItem]:

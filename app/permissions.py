@@ -16,6 +16,7 @@ STATION_USERS = "station.users.manage"
 STATION_AUDIT = "station.audit.view"
 STATION_NOTICES = "station.notices.manage"
 STATION_PII = "station.pii.reveal"
+STATION_MODULES = "station.modules.manage"
 COUNTY_VIEW = "county.view"
 COUNTY_STATIONS = "county.stations.manage"
 COUNTY_AUDIT = "county.audit.view"
@@ -40,6 +41,7 @@ grant(STATION_USERS, ("station_admin", "county_admin"))
 grant(STATION_AUDIT, ("station_admin", "county_admin"))
 grant(STATION_NOTICES, ("station_admin", "county_admin"))
 grant(STATION_PII, ("station_admin", "county_admin"))
+grant(STATION_MODULES, ("station_admin", "county_admin"))
 grant(COUNTY_VIEW, COUNTY_ROLES)
 grant(COUNTY_STATIONS, ("county_admin",))
 grant(COUNTY_AUDIT, ("county_admin",))

@@ -9,6 +9,7 @@ from app.audit.models import AuditEvent
 from app.audit.viewer import page_of
 from app.extensions import db
 from app.permissions import COUNTY_AUDIT, COUNTY_STATIONS, COUNTY_VIEW
+from app.plugin_host import host
 from app.users import Membership
 from tenants.models import Station
 from tenants.onboarding import OnboardingError, create_station
@@ -54,7 +55,9 @@ def station_new():
     errors = {}
     if request.method == "POST":
         try:
-            station, enrolment = create_station(g.county, request.form)
+            station, enrolment = create_station(
+                g.county, request.form, modules=request.form.getlist("modules")
+            )
         except OnboardingError as exc:
             db.session.rollback()
             errors = exc.errors
@@ -67,7 +70,9 @@ def station_new():
                 "county/station_created.html", station=station,
                 admin=enrolment.membership.user, link=link,
             )
-    return render_template("county/station_new.html", errors=errors, form=request.form), (
+    chosen = set(request.form.getlist("modules"))
+    return render_template("county/station_new.html", errors=errors, form=request.form,
+                           plugins=list(host().plugins.values()), chosen=chosen), (
         400 if errors else 200
     )
 

@@ -12,6 +12,7 @@ from app import audit
 from app.enrolment import AlreadyMember, BelongsElsewhere, Enrolment, PersonForm, enrol
 from app.extensions import db
 from app.forms import Form, Text, ValidationError, length, load, validate
+from tenants.context import station_context
 from tenants.models import SLUG_RE, County, Station
 
 _slug = validate.Regexp(
@@ -64,8 +65,10 @@ def create_county(data: dict) -> County:
     return county
 
 
-def create_station(county: County, data: dict, admin_password: str | None = None):
-    """Create a station in ``county`` with its first station admin.
+def create_station(county: County, data: dict, admin_password: str | None = None,
+                   modules=()):
+    """Create a station in ``county`` with its first station admin and ``modules``
+    (module keys) switched on with their default settings.
 
     Returns ``(station, enrolment)``; the enrolment carries the admin's invitation token
     when the account is new and no password was given. Raises :class:`OnboardingError`
@@ -96,4 +99,26 @@ def create_station(county: County, data: dict, admin_password: str | None = None
                                      "county bureau; choose another username."))
         }) from exc
     db.session.flush()
+    switch_on(station, modules)
     return station, enrolment
+
+
+def switch_on(station: Station, keys) -> None:
+    """Switch modules on in load order, so a module's requirement comes before it."""
+    from app.modules import ModuleError, enable, station_modules
+    from app.plugin_host import host
+
+    wanted = set(keys)
+    unknown = wanted - set(host().plugins)
+    if unknown:
+        raise OnboardingError({"modules": str(_l("Unknown module: %(keys)s",
+                                                 keys=", ".join(sorted(unknown))))})
+    with station_context(station):
+        rows = station_modules(station)
+        for key in host().plugins:
+            if key in wanted:
+                try:
+                    enable(station, key, rows=rows)
+                except ModuleError as exc:
+                    raise OnboardingError({"modules": exc.errors["_schema"]}) from exc
+        db.session.flush()

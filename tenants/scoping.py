@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.visitors import iterate
 
 from tenants.context import TenantContextRequired, current_scope
 from tenants.models import Station
@@ -60,22 +60,37 @@ def _county_station_ids(county_id: int):
     return select(Station.id).where(Station.county_id == county_id).scalar_subquery()
 
 
-def _scoped_tables(orm_state) -> list[Table]:
-    """The station-owned tables a statement reads or writes (one walk of the statement).
+def _scoped_tables(orm_state) -> tuple[list[Table], set[str]]:
+    """The station-owned tables a statement reads or writes, and the names of the tables
+    it reaches through mapped entities (one walk of the statement).
 
-    ``all_mappers`` alone misses entities named only in select_from(), joins or subqueries.
+    ``all_mappers`` alone misses entities named only in select_from(), joins or subqueries;
+    and a table met both bare and through its entity appears once in a walk, so an
+    entity's columns count as naming it too.
     """
-    return [
-        t for t in find_tables(orm_state.statement, include_joins=True, include_aliases=True)
-        if isinstance(t, Table) and "tenant_id" in t.c
-    ]
+    tables: dict[str, Table] = {}
+    mapped: set[str] = {m.local_table.name for m in orm_state.all_mappers}
+    for element in iterate(orm_state.statement):
+        entity = element._annotations.get("parententity") if hasattr(
+            element, "_annotations") else None
+        if entity is not None:
+            mapped.add(entity.mapper.local_table.name)
+        for table in _tables_of(element):
+            if "tenant_id" in table.c:
+                tables.setdefault(table.name, table)
+    return list(tables.values()), mapped
 
 
-def _refuse_bare_tables(orm_state, tables: list[Table]) -> None:
+def _tables_of(element) -> list[Table]:
+    if isinstance(element, Table):
+        return [element]
+    table = getattr(element, "table", None)
+    return [table] if isinstance(table, Table) else []
+
+
+def _refuse_bare_tables(tables: list[Table], mapped: set[str]) -> None:
     # with_loader_criteria filters mapped entities only; a Table named directly (it carries
     # no ORM annotation) would slip through, so it is refused rather than run unfiltered.
-    mapped = {m.local_table.name for m in orm_state.all_mappers}
-    mapped |= {t.name for t in tables if "parententity" in t._annotations}
     bare = {t.name for t in tables} - mapped
     if bare:
         raise TenantContextRequired(
@@ -90,10 +105,10 @@ def _scope_statement(orm_state) -> None:
         orm_state.is_select or orm_state.is_update or orm_state.is_delete
     ):
         return
-    tables = _scoped_tables(orm_state)
+    tables, mapped = _scoped_tables(orm_state)
     if not tables:
         return
-    _refuse_bare_tables(orm_state, tables)
+    _refuse_bare_tables(tables, mapped)
     scope = current_scope()
     if scope is None:
         names = ", ".join(sorted({t.name for t in tables}))

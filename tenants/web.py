@@ -15,9 +15,13 @@ from tenants.context import TenantScope, enter, leave
 from tenants.models import County, Station
 
 
-def station_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
-    """A blueprint mounted under ``/s/<station_slug>``; views run in that station's context."""
-    bp = Blueprint(name, import_name, url_prefix="/s/<station_slug>" + url_prefix, **kwargs)
+def station_blueprint(
+    name: str, import_name: str, url_prefix: str = "", api: bool = False, **kwargs
+) -> Blueprint:
+    """A blueprint mounted under ``/s/<station_slug>`` (``/api/v1/s/<station_slug>`` for an
+    API); views run in that station's context."""
+    base = "/api/v1/s/<station_slug>" if api else "/s/<station_slug>"
+    bp = Blueprint(name, import_name, url_prefix=base + url_prefix, **kwargs)
     bp.url_value_preprocessor(_enter_station)
     bp.url_defaults(_station_default)
     return bp

@@ -51,7 +51,7 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade()  # the real migrations, so every test also proves them
+        upgrade(revision="heads")  # the real migrations, so every test also proves them
     yield app
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from app.access import require
 from app.extensions import db
 from app.permissions import STATION_VIEW
+from app.plugin_host import host
 from app.station.blueprint import bp
 from app.station.notices import Notice
 from app.users import Membership
@@ -20,4 +21,6 @@ def home():
             Membership.station_id == g.station.id, Membership.active.is_(True)
         )
     )
-    return render_template("station/home.html", notices=notices, member_count=member_count)
+    cards = [card for card in (p.home_card() for p in host().enabled() if p.home_card) if card]
+    return render_template("station/home.html", notices=notices, member_count=member_count,
+                           modules=host().enabled(), cards=cards)

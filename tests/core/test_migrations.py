@@ -32,7 +32,7 @@ def empty_database_url(tmp_path, database_url):
 def test_empty_database_to_head_and_models_agree(empty_database_url):
     app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         with db.engine.connect() as conn:
             diff = compare_metadata(
                 MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata

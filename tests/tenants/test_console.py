@@ -94,3 +94,24 @@ def test_cli_rejects_bad_input_clearly_and_writes_nothing(app, demo):
     assert unknown.exit_code == 2 and "nowhere" in unknown.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Station)) == 3
+
+
+def test_a_new_station_starts_with_the_modules_chosen(make_browser, app, demo):
+    county = make_browser("county-it")
+    form = county.get("/county/demo/stations/new").get_data(as_text=True)
+    assert 'name="modules" value="courtyard"' in form
+    response = county.post("/county/demo/stations/new", {**NEW_STATION, "modules": "courtyard"})
+    assert response.status_code == 200
+    with app.app_context():
+        admin = find_user("nanchuan-admin")
+        admin.set_password("nanchuan-pass")
+        db.session.commit()
+    admin = make_browser("nanchuan-admin", "nanchuan-pass")
+    assert admin.get("/s/nanchuan/courtyard/").status_code == 200
+    refused = county.post("/county/demo/stations/new", {
+        **NEW_STATION, "slug": "beichuan", "admin_username": "beichuan-admin",
+        "modules": "nothing"})
+    assert refused.status_code == 400 and "未知模块" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Station).where(
+            Station.slug == "beichuan")) == 0

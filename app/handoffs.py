@@ -1,0 +1,105 @@
+"""Handoffs between modules: "open this concern as a mediation case".
+
+The source module never imports the target: it asks the host which targets this station
+has on (:func:`app.plugin_api.handoff_targets`), hands over a :class:`Handoff`, and the
+link between the two objects is kept here, so each side can show where an item went or
+came from. A link to a module that is switched off or gone shows as text, not a 500.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import g
+from flask_login import current_user
+from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.access import can
+from app.extensions import db
+from app.plugin_api import Handoff
+from app.plugin_host import host
+from tenants.models import utcnow
+from tenants.scoping import TenantScoped
+
+
+class ModuleHandoff(TenantScoped, db.Model):
+    __tablename__ = "module_handoff"
+    __tenant_table_args__ = (
+        Index("ix_module_handoff_source", "tenant_id", "source_plugin", "source_type",
+              "source_id"),
+        Index("ix_module_handoff_target", "tenant_id", "target_plugin", "target_type",
+              "target_id"),
+    )
+
+    target_key: Mapped[str] = mapped_column(String(64))
+    source_plugin: Mapped[str] = mapped_column(String(32))
+    source_type: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int]
+    source_label: Mapped[str] = mapped_column(String(200))
+    target_plugin: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int]
+    target_label: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Link:
+    module: str  # the other side's module name, in the user's language
+    label: str
+    url: str | None
+    at: datetime
+
+
+def hand_off(target_key: str, handoff: Handoff) -> ModuleHandoff:
+    targets = {t.key: t for t in host().handoff_targets(handoff.source_plugin)}
+    target = targets.get(target_key)
+    if target is None or not can(target.permission):
+        raise LookupError(target_key)
+    receipt = target.receive(handoff)
+    row = ModuleHandoff(
+        tenant_id=g.station.id, target_key=target_key,
+        source_plugin=handoff.source_plugin, source_type=handoff.object_type,
+        source_id=handoff.object_id, source_label=handoff.title[:200],
+        target_plugin=target_key.split(".", 1)[0], target_type=receipt.object_type,
+        target_id=receipt.object_id, target_label=receipt.label[:200],
+        created_by=current_user.id if current_user.is_authenticated else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def links(source=None, target=None) -> list[Link]:
+    query = select(ModuleHandoff).order_by(ModuleHandoff.created_at, ModuleHandoff.id)
+    if source:
+        plugin, kind, oid = source
+        query = query.where(ModuleHandoff.source_plugin == plugin,
+                            ModuleHandoff.source_type == kind, ModuleHandoff.source_id == oid)
+    if target:
+        plugin, kind, oid = target
+        query = query.where(ModuleHandoff.target_plugin == plugin,
+                            ModuleHandoff.target_type == kind, ModuleHandoff.target_id == oid)
+    out = []
+    for row in db.session.scalars(query):
+        if source:
+            other, kind, oid, label = (row.target_plugin, row.target_type, row.target_id,
+                                       row.target_label)
+        else:
+            other, kind, oid, label = (row.source_plugin, row.source_type, row.source_id,
+                                       row.source_label)
+        out.append(Link(_module_name(other), label, _url(other, kind, oid), row.created_at))
+    return out
+
+
+def _module_name(key: str) -> str:
+    plugin = host().plugins.get(key)
+    return plugin.name if plugin else key
+
+
+def _url(key: str, kind: str, oid: int) -> str | None:
+    plugin = host().plugins.get(key)
+    if plugin is None or plugin.object_url is None or not host().is_enabled(key):
+        return None
+    return plugin.object_url(kind, oid)

@@ -1,0 +1,136 @@
+"""A station's modules: which are switched on, and with which settings.
+
+One row per station and module in ``station_plugin``. Switching off only hides a module:
+its data stays, and switching it on again brings everything back. The same functions serve
+the station's modules page, county onboarding and the manifest, so a rule (requirements,
+settings) is checked once, the same way everywhere. Every change is a model change, so
+the audit log records it.
+"""
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import JSON, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.forms import load
+from app.plugin_api import Plugin
+from app.plugin_host import effective_settings, host
+from tenants.models import Station, utcnow
+from tenants.scoping import TenantScoped
+
+
+class StationPlugin(TenantScoped, db.Model):
+    __tablename__ = "station_plugin"
+    __tenant_table_args__ = (UniqueConstraint("tenant_id", "plugin"),)
+
+    plugin: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(default=False)
+    settings: Mapped[dict | None] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __audit_ignore__ = ("changed_at",)
+
+
+class ModuleError(ValueError):
+    """A change refused, with a message per field (``_schema`` for the module as a whole)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def station_modules(station: Station | None = None) -> dict[str, StationPlugin]:
+    """The module rows of ``station`` (the current station by default), by key.
+
+    Rows of modules that are no longer installed are left out, never an error.
+    """
+    query = select(StationPlugin)
+    if station is not None:
+        query = query.where(StationPlugin.tenant_id == station.id)
+    installed = host().plugins
+    return {r.plugin: r for r in db.session.scalars(query) if r.plugin in installed}
+
+
+def _plugin(key: str) -> Plugin:
+    plugin = host().plugins.get(key)
+    if plugin is None:
+        raise ModuleError({"_schema": _("There is no installed module %(key)s.", key=key)})
+    return plugin
+
+
+def _names(keys) -> str:
+    plugins = host().plugins
+    return "、".join(plugins[k].name if k in plugins else k for k in keys)
+
+
+def validate_settings(plugin: Plugin, data) -> dict:
+    """The settings ``data`` as the module's schema loads them, or :class:`ModuleError`."""
+    if plugin.settings is None:
+        return {}
+    clean, errors = load(plugin.settings(), data)
+    if errors:
+        raise ModuleError(errors)
+    return clean
+
+
+def enable(station: Station, key: str, settings=None,
+           rows: dict[str, StationPlugin] | None = None) -> StationPlugin:
+    """Switch module ``key`` on for ``station`` (with ``settings`` if given)."""
+    plugin = _plugin(key)
+    rows = station_modules(station) if rows is None else rows
+    missing = [r for r in plugin.requires if not (r in rows and rows[r].enabled)]
+    if missing:
+        raise ModuleError({"_schema": _(
+            "Switch on %(names)s first: %(module)s needs it.",
+            names=_names(missing), module=plugin.name,
+        )})
+    row = rows.get(key)
+    if row is None:
+        row = StationPlugin(tenant_id=station.id, plugin=key, enabled=True)
+        db.session.add(row)
+        rows[key] = row
+    row.enabled = True
+    if settings is not None:
+        row.settings = validate_settings(plugin, settings)
+    elif row.settings is None:
+        row.settings = plugin.default_settings()
+    return row
+
+
+def disable(station: Station, key: str,
+            rows: dict[str, StationPlugin] | None = None) -> StationPlugin | None:
+    """Switch module ``key`` off for ``station``; its data is kept."""
+    plugin = _plugin(key)
+    rows = station_modules(station) if rows is None else rows
+    needed_by = [
+        k for k, r in rows.items()
+        if r.enabled and k != key and key in host().plugins[k].requires
+    ]
+    if needed_by:
+        raise ModuleError({"_schema": _(
+            "Switch off %(names)s first: it needs %(module)s.",
+            names=_names(needed_by), module=plugin.name,
+        )})
+    row = rows.get(key)
+    if row is not None:
+        row.enabled = False
+    return row
+
+
+def configure(station: Station, key: str, data) -> StationPlugin:
+    """Save new settings for module ``key`` (switched on or not)."""
+    plugin = _plugin(key)
+    clean = validate_settings(plugin, data)
+    rows = station_modules(station)
+    row = rows.get(key)
+    if row is None:
+        row = StationPlugin(tenant_id=station.id, plugin=key, enabled=False)
+        db.session.add(row)
+    row.settings = clean
+    return row
+
+
+def settings_of(plugin: Plugin, row: StationPlugin | None) -> dict:
+    return effective_settings(plugin, row.settings if row else None)

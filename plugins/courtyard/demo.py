@@ -1,0 +1,66 @@
+"""Demo data: two meeting points with a few sessions and concerns in every state. Made-up
+names; the water-pipe concern follows the story in seed 001 (团堡)."""
+
+from datetime import date, timedelta
+
+from app.plugin_api import Station, db, members
+
+from .models import CLOSED, IN_PROGRESS, OPEN, RESOLVED, Concern, ConcernUpdate, Point, Session
+
+POINTS = [
+    ("朱砂屯村李家院落", "朱砂屯村", "李家院坝，村委会往东200米"),
+    ("石龙村村委会院坝", "石龙村", "村委会门前"),
+]
+# (point, days ago, attendees, notable, [(category, title, who, status, days to finish)])
+SESSIONS = [
+    (0, 40, 18, "村“两委”成员、网格员", [
+        ("揪心事", "李家水管出水口对着邻居院坝，雨天积水", "李春燕", RESOLVED, 9),
+        ("烦心事", "村道路灯三盏不亮", "王国庆", RESOLVED, 20),
+    ]),
+    (0, 12, 23, "村支书、调解员", [
+        ("揪心事", "两户山林边界有争议", "张志强", IN_PROGRESS, None),
+        ("暖心事", "独居老人冬季取暖需要照看", "刘秀英", OPEN, None),
+    ]),
+    (1, 5, 15, "驻村辅警", [
+        ("烦心事", "夜间货车经过村小门口车速快", "陈海涛", OPEN, None),
+        ("烦心事", "电信诈骗宣传材料不够", "杨文静", CLOSED, 2),
+    ]),
+]
+
+
+def demo_data(station: Station) -> dict[str, int]:
+    """Create the demo points, sessions and concerns in ``station`` (its context is
+    current); returns one id of each kind for the isolation sweep."""
+    people = [uid for uid, _name in members(station)] or [None]
+    today = date.today()
+    points = [Point(name=n, village=v, place=p) for n, v, p in POINTS]
+    db.session.add_all(points)
+    db.session.flush()
+    ids: dict[str, int] = {"point_id": points[0].id}
+    for i, (point, ago, attendees, notable, concerns) in enumerate(SESSIONS):
+        held = today - timedelta(days=ago)
+        session = Session(point_id=points[point].id, held_on=held, host_id=people[0],
+                          attendees=attendees, notable_attendees=notable,
+                          summary="围坐院坝，群众说事，民警现场答疑。")
+        db.session.add(session)
+        db.session.flush()
+        ids.setdefault("session_id", session.id)
+        for j, (category, title, who, status, days) in enumerate(concerns):
+            concern = Concern(
+                session_id=session.id, category=category, title=title, raised_by=who,
+                raised_by_phone=f"1390000{i}{j}{len(title):03d}"[:11], raised_on=held,
+                owner_id=people[(i + j) % len(people)], due_on=held + timedelta(days=14),
+                status=status,
+            )
+            if days is not None:
+                concern.finished_on = held + timedelta(days=days)
+                concern.result = "已协调解决。" if status == RESOLVED else "已转交相关部门。"
+            db.session.add(concern)
+            db.session.flush()
+            ids.setdefault("concern_id", concern.id)
+            if status != OPEN:
+                db.session.add(ConcernUpdate(concern_id=concern.id, status=status,
+                                             note="民警上门了解情况，与村“两委”共同商议。",
+                                             author_id=people[0]))
+    db.session.flush()
+    return ids

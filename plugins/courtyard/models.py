@@ -1,0 +1,126 @@
+"""Meeting points in villages, the sessions held there, the concerns raised and how each
+concern was followed to its result."""
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Text as SQLText
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+
+OPEN, IN_PROGRESS, RESOLVED, CLOSED = "open", "in_progress", "resolved", "closed"
+STATUSES = (OPEN, IN_PROGRESS, RESOLVED, CLOSED)
+FINISHED = (RESOLVED, CLOSED)
+
+
+class Point(TenantScoped, db.Model):
+    """A meeting point (议事点): "where the people gather, there the platform stands"."""
+
+    __tablename__ = "courtyard_point"
+
+    name: Mapped[str] = mapped_column(String(100))
+    village: Mapped[str] = mapped_column(String(60))
+    place: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(SQLText)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sessions: Mapped[list["Session"]] = relationship(
+        viewonly=True,
+        order_by="Session.held_on.desc(), Session.id.desc()",
+    )
+
+
+class Session(TenantScoped, db.Model):
+    """One gathering at a point: who hosted, who came, what was raised."""
+
+    __tablename__ = "courtyard_session"
+    __tenant_table_args__ = (
+        tenant_foreign_key("point_id", "courtyard_point"),
+        Index("ix_courtyard_session_held", "tenant_id", "held_on"),
+    )
+
+    point_id: Mapped[int]
+    held_on: Mapped[date]
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    attendees: Mapped[int] = mapped_column(default=0)
+    notable_attendees: Mapped[str | None] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(SQLText)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    point: Mapped[Point] = relationship(
+        viewonly=True,
+        primaryjoin="and_(Session.point_id == Point.id, Session.tenant_id == Point.tenant_id)",
+        foreign_keys="[Session.tenant_id, Session.point_id]",
+    )
+    concerns: Mapped[list["Concern"]] = relationship(
+        viewonly=True,
+        order_by="Concern.id",
+    )
+
+
+class Concern(TenantScoped, db.Model):
+    """Something raised at a session (烦心事 / 揪心事 / 暖心事), followed to its result."""
+
+    __tablename__ = "courtyard_concern"
+    __tenant_table_args__ = (
+        tenant_foreign_key("session_id", "courtyard_session"),
+        Index("ix_courtyard_concern_raised", "tenant_id", "raised_on"),
+        Index("ix_courtyard_concern_status", "tenant_id", "status", "due_on"),
+    )
+    __pii__ = {"raised_by": "name", "raised_by_phone": "phone"}
+
+    session_id: Mapped[int]
+    category: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str | None] = mapped_column(SQLText)
+    raised_by: Mapped[str | None] = mapped_column(String(64))
+    raised_by_phone: Mapped[str | None] = mapped_column(String(20))
+    raised_on: Mapped[date]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    result: Mapped[str | None] = mapped_column(SQLText)
+    finished_on: Mapped[date | None]
+    overdue: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session: Mapped[Session] = relationship(
+        viewonly=True,
+        primaryjoin="and_(Concern.session_id == Session.id, "
+                    "Concern.tenant_id == Session.tenant_id)",
+        foreign_keys="[Concern.tenant_id, Concern.session_id]",
+    )
+    updates: Mapped[list["ConcernUpdate"]] = relationship(
+        viewonly=True,
+        order_by="ConcernUpdate.created_at, ConcernUpdate.id",
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def is_overdue(self, today: date) -> bool:
+        return not self.finished and self.due_on < today
+
+
+class ConcernUpdate(TenantScoped, db.Model):
+    """A step in following a concern: what was done, and the status it left."""
+
+    __tablename__ = "courtyard_concern_update"
+    __tenant_table_args__ = (tenant_foreign_key("concern_id", "courtyard_concern"),)
+
+    concern_id: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(SQLText)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    concern: Mapped[Concern] = relationship(
+        viewonly=True,
+        primaryjoin="and_(ConcernUpdate.concern_id == Concern.id, "
+                    "ConcernUpdate.tenant_id == Concern.tenant_id)",
+        foreign_keys="[ConcernUpdate.tenant_id, ConcernUpdate.concern_id]",
+    )

@@ -1,0 +1,327 @@
+"""The module's pages: points, their record books, sessions, and concerns followed to a
+result."""
+
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from app.plugin_api import (
+    STATION_PII,
+    Handoff,
+    Period,
+    audit_event,
+    blueprint,
+    current_user,
+    db,
+    hand_off,
+    handoff_targets,
+    handoffs_from,
+    load,
+    members,
+    require,
+    settings,
+    user_names,
+)
+
+from .metrics import METRICS
+from .models import FINISHED, IN_PROGRESS, OPEN, STATUSES, Concern, ConcernUpdate, Point, Session
+from .schemas import ConcernForm, PointForm, ProgressForm, SessionForm
+
+KEY = "courtyard"
+VIEW, RECORD, POINTS = "courtyard.view", "courtyard.record", "courtyard.points"
+
+bp = blueprint(KEY, __name__)
+
+STATUS_LABELS = {
+    OPEN: _l("Open"),
+    IN_PROGRESS: _l("In progress"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed without a solution"),
+}
+
+
+def _choices(pairs, blank: str = "—") -> list[tuple[str, str]]:
+    """``(value, text)`` pairs for a select, values as the form posts them."""
+    return [("", blank)] + [(str(value), text) for value, text in pairs]
+
+
+@bp.context_processor
+def _labels():
+    return {"status_labels": STATUS_LABELS, "today": date.today(), "choices": _choices}
+
+
+def _get(model, object_id: int):
+    # A filtered SELECT: another station's row is simply not found.
+    row = db.session.scalar(select(model).where(model.id == object_id))
+    if row is None:
+        abort(404)
+    return row
+
+
+def _status_code(errors) -> int:
+    return 400 if errors else 200
+
+
+# -- overview ------------------------------------------------------------------------------
+
+@bp.get("/")
+@require(VIEW)
+def index():
+    period = Period.parse(request.args.get("period"))
+    figures = [(m, m.compute(period)) for m in METRICS]
+    open_counts = dict(db.session.execute(
+        select(Session.point_id, func.count(Concern.id))
+        .join(Session.concerns)
+        .where(Concern.status.not_in(FINISHED)).group_by(Session.point_id)
+    ).all())
+    last_held = dict(db.session.execute(
+        select(Session.point_id, func.max(Session.held_on)).group_by(Session.point_id)
+    ).all())
+    points = db.session.scalars(select(Point).order_by(Point.active.desc(), Point.village,
+                                                       Point.name)).all()
+    concerns = _open_concerns().limit(10)
+    return render_template(
+        "courtyard/index.html", period=period, figures=figures, points=points,
+        open_counts=open_counts, last_held=last_held,
+        concerns=db.session.scalars(concerns).all(),
+    )
+
+
+def _open_concerns():
+    overdue_first = case((Concern.due_on < date.today(), 0), else_=1)
+    return (select(Concern).where(Concern.status.not_in(FINISHED))
+            .order_by(overdue_first, Concern.due_on, Concern.id))
+
+
+# -- points and their record books ---------------------------------------------------------
+
+@bp.route("/points/new", methods=["GET", "POST"])
+@require(POINTS)
+def point_new():
+    errors = {}
+    if request.method == "POST":
+        data, errors = load(PointForm(), request.form)
+        if data:
+            point = Point(**data)
+            db.session.add(point)
+            db.session.commit()
+            flash(_("The meeting point is set up."), "success")
+            return redirect(url_for(".point", point_id=point.id))
+    return render_template("courtyard/point_form.html", point=None, errors=errors,
+                           form=request.form), _status_code(errors)
+
+
+@bp.route("/points/<int:point_id>/edit", methods=["GET", "POST"])
+@require(POINTS)
+def point_edit(point_id: int):
+    point = _get(Point, point_id)
+    errors = {}
+    form = request.form
+    if request.method == "POST":
+        data, errors = load(PointForm(), {**form.to_dict(), "active": "active" in form})
+        if data:
+            for name, value in data.items():
+                setattr(point, name, value)
+            db.session.commit()
+            flash(_("The meeting point is saved."), "success")
+            return redirect(url_for(".point", point_id=point.id))
+    else:
+        form = {"name": point.name, "village": point.village, "place": point.place or "",
+                "notes": point.notes or "", "active": point.active}
+    return render_template("courtyard/point_form.html", point=point, errors=errors,
+                           form=form), _status_code(errors)
+
+
+@bp.get("/points/<int:point_id>")
+@require(VIEW)
+def point(point_id: int):
+    """The record book (记录簿): every session at the point, what was raised, what came of it."""
+    point = _get(Point, point_id)
+    sessions = point.sessions
+    people = user_names(
+        [s.host_id for s in sessions]
+        + [c.owner_id for s in sessions for c in s.concerns]
+        + [u.author_id for s in sessions for c in s.concerns for u in c.updates]
+    )
+    return render_template("courtyard/point.html", point=point, sessions=sessions, people=people)
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+@bp.route("/points/<int:point_id>/sessions/new", methods=["GET", "POST"])
+@require(RECORD)
+def session_new(point_id: int):
+    point = _get(Point, point_id)
+    choices = members()
+    errors = {}
+    form = request.form
+    if request.method == "POST":
+        data, errors = load(SessionForm(members=choices), form)
+        if data:
+            session = Session(point_id=point.id, created_by=current_user.id, **data)
+            db.session.add(session)
+            db.session.commit()
+            flash(_("The session is recorded. Now add the concerns raised."), "success")
+            return redirect(url_for(".session", session_id=session.id))
+    else:
+        form = {"held_on": date.today().isoformat(), "host_id": str(current_user.id)}
+    return render_template("courtyard/session_form.html", point=point, members=choices,
+                           errors=errors, form=form), _status_code(errors)
+
+
+@bp.get("/sessions/<int:session_id>")
+@require(VIEW)
+def session(session_id: int):
+    return _session_page(_get(Session, session_id), {}, {})
+
+
+def _session_page(session: Session, errors: dict, form):
+    config = settings(KEY)
+    if not form:
+        form = {"due_on": (session.held_on + timedelta(days=config["due_days"])).isoformat(),
+                "owner_id": str(current_user.id)}
+    people = user_names([session.host_id] + [c.owner_id for c in session.concerns])
+    return render_template(
+        "courtyard/session.html", session=session, point=session.point, people=people,
+        members=members(), categories=config["categories"], errors=errors, form=form,
+    ), _status_code(errors)
+
+
+@bp.post("/sessions/<int:session_id>/concerns")
+@require(RECORD)
+def concern_new(session_id: int):
+    session = _get(Session, session_id)
+    config = settings(KEY)
+    schema = ConcernForm(members=members(), categories=config["categories"])
+    data, errors = load(schema, request.form)
+    if errors:
+        return _session_page(session, errors, request.form)
+    data["due_on"] = data["due_on"] or session.held_on + timedelta(days=config["due_days"])
+    if data["due_on"] < session.held_on:
+        return _session_page(
+            session, {"due_on": _("The due date cannot be before the session.")}, request.form
+        )
+    concern = Concern(session_id=session.id, raised_on=session.held_on, status=OPEN, **data)
+    db.session.add(concern)
+    db.session.commit()
+    flash(_("The concern is recorded."), "success")
+    return redirect(url_for(".session", session_id=session.id) + "#concerns")
+
+
+# -- concerns ------------------------------------------------------------------------------
+
+@bp.get("/concerns")
+@require(VIEW)
+def concerns():
+    status = request.args.get("status", "unfinished")
+    query = select(Concern).order_by(Concern.due_on, Concern.id)
+    if status == "unfinished":
+        query = _open_concerns()
+    elif status == "overdue":
+        query = _open_concerns().where(Concern.due_on < date.today())
+    elif status in STATUSES:
+        query = query.where(Concern.status == status)
+    if request.args.get("mine"):
+        query = query.where(Concern.owner_id == current_user.id)
+    category = request.args.get("category")
+    if category:
+        query = query.where(Concern.category == category)
+    rows = db.session.scalars(query.limit(500)).all()
+    return render_template(
+        "courtyard/concerns.html", concerns=rows, status=status, category=category,
+        categories=settings(KEY)["categories"],
+        people=user_names(c.owner_id for c in rows),
+    )
+
+
+@bp.get("/concerns/<int:concern_id>")
+@require(VIEW)
+def concern(concern_id: int):
+    return _concern_page(_get(Concern, concern_id))
+
+
+def _concern_page(concern: Concern, errors=None, form=None, revealed=False):
+    errors = errors or {}
+    people = user_names([concern.owner_id] + [u.author_id for u in concern.updates])
+    return render_template(
+        "courtyard/concern.html", concern=concern, session=concern.session, people=people,
+        errors=errors, form=form or {}, revealed=revealed,
+        targets=handoff_targets(exclude_plugin=KEY),
+        handed_to=handoffs_from(KEY, "concern", concern.id),
+    ), _status_code(errors)
+
+
+@bp.post("/concerns/<int:concern_id>/progress")
+@require(RECORD)
+def concern_progress(concern_id: int):
+    concern = _get(Concern, concern_id)
+    if concern.finished:
+        return _concern_page(concern, {"_schema": _("This concern is already finished.")})
+    data, errors = load(ProgressForm(), request.form)
+    if errors:
+        return _concern_page(concern, errors, request.form)
+    concern.status = data["status"]
+    if concern.finished:
+        concern.result = data["result"]
+        concern.finished_on = date.today()
+        concern.overdue = False
+    db.session.add(ConcernUpdate(concern_id=concern.id, status=data["status"],
+                                 note=data["note"], author_id=current_user.id))
+    db.session.commit()
+    flash(_("The progress is recorded."), "success")
+    return redirect(url_for(".concern", concern_id=concern.id))
+
+
+@bp.post("/concerns/<int:concern_id>/reveal")
+@require(STATION_PII)
+def concern_reveal(concern_id: int):
+    concern = _get(Concern, concern_id)
+    audit_event("pii.reveal", object_type="courtyard_concern", object_id=concern.id,
+                changes={"fields": ["raised_by", "raised_by_phone"]})
+    db.session.commit()
+    return _concern_page(concern, revealed=True)
+
+
+@bp.post("/concerns/<int:concern_id>/handoff")
+@require(RECORD)
+def concern_handoff(concern_id: int):
+    concern = _get(Concern, concern_id)
+    target = request.form.get("target", "")
+    people = ({"name": concern.raised_by, "phone": concern.raised_by_phone},) \
+        if concern.raised_by else ()
+    try:
+        link = hand_off(target, Handoff(
+            source_plugin=KEY, object_type="concern", object_id=concern.id,
+            title=concern.title, summary=concern.details or "", people=people,
+        ))
+    except LookupError:
+        return _concern_page(concern, {"_schema": _("That module is not available here.")})
+    if concern.status == OPEN:
+        concern.status = IN_PROGRESS
+    db.session.add(ConcernUpdate(
+        concern_id=concern.id, status=concern.status, author_id=current_user.id,
+        note=_("Handed over: %(label)s", label=link.target_label),
+    ))
+    db.session.commit()
+    flash(_("Handed over: %(label)s", label=link.target_label), "success")
+    return redirect(url_for(".concern", concern_id=concern.id))
+
+
+def object_url(object_type: str, object_id: int) -> str | None:
+    if object_type == "concern":
+        return url_for("plugin_courtyard.concern", concern_id=object_id)
+    return None
+
+
+def home_card():
+    overdue = db.session.scalar(
+        select(func.count()).select_from(Concern)
+        .where(Concern.status.not_in(FINISHED), Concern.due_on < date.today())
+    )
+    unfinished = db.session.scalar(
+        select(func.count()).select_from(Concern).where(Concern.status.not_in(FINISHED))
+    )
+    return render_template("courtyard/_home_card.html", overdue=overdue, unfinished=unfinished)

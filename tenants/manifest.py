@@ -1,0 +1,355 @@
+"""A county declared in one file: ``fengqiao tenants apply county.yaml``.
+
+The manifest names the county, its stations, the modules each station runs (with their
+settings) and each station's admins. Applying it makes the database match: stations are
+created or renamed, listed modules switched on (settings replaced when given), unlisted
+ones switched off (their data kept), listed admins created or given the admin role.
+Nothing else is removed: people and stations missing from the file are left alone.
+
+Applying twice changes nothing the second time. Every problem is reported with where it is
+in the file, and then nothing at all is written: the whole run is one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields
+from sqlalchemy import select
+
+from app.enrolment import PersonForm, enrol, may_join
+from app.extensions import db
+from app.forms import Form, Text, length
+from app.modules import ModuleError, disable, enable, station_modules, validate_settings
+from app.plugin_host import host
+from app.users import User, normalise_username
+from tenants.context import county_context
+from tenants.models import County, Station
+from tenants.onboarding import OnboardingError, _slug, create_county, create_station
+
+_UNKNOWN = {"unknown": _l("Unknown key: check its spelling.")}
+
+
+class _Strict(Form):
+    class Meta:
+        unknown = "raise"  # a misspelt key in a file is a mistake, not a form's extra button
+
+    error_messages = _UNKNOWN
+
+
+class CountySpec(_Strict):
+    slug = Text(required=True, validate=_slug)
+    name = Text(required=True, validate=length(100))
+
+
+class AdminSpec(PersonForm):
+    class Meta:
+        unknown = "raise"
+
+    error_messages = _UNKNOWN
+
+
+class StationSpec(_Strict):
+    slug = Text(required=True, validate=_slug)
+    name = Text(required=True, validate=length(100))
+    modules = fields.Raw(load_default=dict)
+    admins = fields.List(fields.Nested(AdminSpec), load_default=list)
+
+
+@dataclass
+class Outcome:
+    changes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    invitations: list[tuple[str, str]] = field(default_factory=list)  # (username, token)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_file(path: str) -> tuple[dict | None, list[str]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except OSError as exc:
+        return None, [f"{path}: {exc.strerror}"]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        return None, [f"{where}: {_('not valid YAML')} ({getattr(exc, 'problem', exc)})"]
+    if not isinstance(doc, dict):
+        return None, [f"{path}: {_('the file must hold a mapping with county and stations')}"]
+    return doc, []
+
+
+def apply(doc: dict, dry_run: bool = False) -> Outcome:
+    """Make the database match ``doc``. Commits only when there is no problem and not
+    ``dry_run``; otherwise rolls everything back."""
+    outcome = Outcome()
+    spec = _load(doc, outcome)
+    _check_within_file(spec, outcome)
+    if spec["county"] is not None:
+        # Even with problems found so far, the rest is tried, so that one run reports
+        # every problem (another county's short name, an account that works elsewhere).
+        _apply(spec, outcome)
+    if outcome.ok and not dry_run:
+        db.session.commit()
+    else:
+        db.session.rollback()
+        outcome.invitations = []
+    return outcome
+
+
+def _load(doc: dict, outcome: Outcome) -> dict:
+    """Each part validated on its own, so a bad station does not hide the others' problems."""
+    for key in sorted(set(doc) - {"county", "stations"}, key=str):
+        outcome.problems.append(f"{key}: {_UNKNOWN['unknown']}")
+    county = None
+    if not isinstance(doc.get("county"), dict):
+        outcome.problems.append("county: " + _("a mapping with slug and name is required"))
+    else:
+        try:
+            county = CountySpec().load(doc["county"])
+        except ValidationError as err:
+            outcome.problems += _locate(err.messages, doc["county"], "county")
+    stations = []
+    items = doc.get("stations")
+    if not isinstance(items, list):
+        outcome.problems.append("stations: " + _("a list of stations is required"))
+        items = []
+    for i, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise ValidationError({"_schema": [_("each station is a mapping")]})
+            stations.append((i, StationSpec().load(item)))
+        except ValidationError as err:
+            outcome.problems += _locate(err.messages, item, _where(i, item))
+    return {"county": county, "stations": stations}
+
+
+def _check_within_file(spec: dict, outcome: Outcome) -> None:
+    seen: dict[str, int] = {}
+    for i, station in spec["stations"]:
+        where = _where(i, station)
+        if station["slug"] in seen:
+            outcome.problems.append(
+                f"{where}.slug: "
+                + _("the same short name as stations[%(i)d]", i=seen[station["slug"]])
+            )
+        seen.setdefault(station["slug"], i)
+        modules = station["modules"]
+        if isinstance(modules, list):
+            modules = {key: None for key in modules}
+        if not isinstance(modules, dict):
+            outcome.problems.append(
+                f"{where}.modules: "
+                + _("a list of module keys, or a mapping of module keys to their settings")
+            )
+            continue
+        for key, settings in modules.items():
+            plugin = host().plugins.get(key)
+            if plugin is None:
+                outcome.problems.append(
+                    f"{where}.modules.{key}: " + _("no such module is installed")
+                )
+                continue
+            for required in plugin.requires:
+                if required not in modules:
+                    outcome.problems.append(
+                        f"{where}.modules.{key}: "
+                        + _("needs %(required)s, which is not listed", required=required)
+                    )
+            if settings is not None and not isinstance(settings, dict):
+                outcome.problems.append(
+                    f"{where}.modules.{key}: " + _("settings must be a mapping of names to values")
+                )
+            elif settings is not None:
+                known = set(plugin.settings().fields) if plugin.settings else set()
+                for name in sorted(set(settings) - known, key=str):
+                    outcome.problems.append(f"{where}.modules.{key}.{name}: {_UNKNOWN['unknown']}")
+                try:
+                    validate_settings(plugin, settings)
+                except ModuleError as exc:
+                    for name, message in exc.errors.items():
+                        outcome.problems.append(f"{where}.modules.{key}.{name}: {message}")
+        station["modules"] = modules
+
+
+def _apply(spec: dict, outcome: Outcome) -> None:
+    county = db.session.scalar(select(County).where(County.slug == spec["county"]["slug"]))
+    if county is None:
+        county = create_county(spec["county"])
+        outcome.changes.append(f"+ county {county.slug} {county.name}")
+    elif county.name != spec["county"]["name"]:
+        outcome.changes.append(
+            f"~ county {county.slug} name: {county.name} -> {spec['county']['name']}"
+        )
+        county.name = spec["county"]["name"]
+
+    slugs = [s["slug"] for _i, s in spec["stations"]]
+    existing = {
+        s.slug: s for s in db.session.scalars(select(Station).where(Station.slug.in_(slugs)))
+    }
+    usernames = {
+        normalise_username(a["username"]) for _i, s in spec["stations"] for a in s["admins"]
+    }
+    users = {
+        u.username: u for u in db.session.scalars(select(User).where(User.username.in_(usernames)))
+    }
+
+    with county_context(county):
+        for i, item in spec["stations"]:
+            where = _where(i, item)
+            station = existing.get(item["slug"])
+            if station is not None and station.county_id != county.id:
+                outcome.problems.append(
+                    f"{where}.slug: " + _("this short name belongs to a station of another county")
+                )
+                continue
+            try:
+                if station is None:
+                    station = _create(county, item, outcome, users)
+                else:
+                    _update(station, item, outcome, users)
+            except OnboardingError as exc:
+                outcome.problems += [
+                    f"{where}.{name}: {message}" for name, message in exc.errors.items()
+                ]
+                continue
+            _modules(station, item["modules"], where, outcome)
+        db.session.flush()
+
+
+def _create(county: County, item: dict, outcome: Outcome, users: dict) -> Station:
+    if not item["admins"]:
+        raise OnboardingError({"admins": _("a new station needs at least one admin")})
+    first, *others = item["admins"]
+    _check_may_join(users.get(first["username"]), county, "admins[0]")
+    station, enrolment = create_station(
+        county,
+        {
+            "name": item["name"],
+            "slug": item["slug"],
+            "admin_username": first["username"],
+            "admin_full_name": first["full_name"],
+            "admin_phone": first.get("phone"),
+        },
+    )
+    outcome.changes.append(f"+ station {station.slug} {station.name}")
+    _note_admin(station, enrolment, outcome, users)
+    for j, admin in enumerate(others, start=1):
+        _ensure_admin(station, admin, outcome, users, f"admins[{j}]")
+    return station
+
+
+def _update(station: Station, item: dict, outcome: Outcome, users: dict) -> None:
+    if station.name != item["name"]:
+        outcome.changes.append(f"~ station {station.slug} name: {station.name} -> {item['name']}")
+        station.name = item["name"]
+    for j, admin in enumerate(item["admins"]):
+        _ensure_admin(station, admin, outcome, users, f"admins[{j}]")
+
+
+def _check_may_join(user: User | None, county: County, where: str) -> None:
+    if user is not None and not may_join(user, None, county):
+        raise OnboardingError(
+            {
+                f"{where}.username": str(
+                    _l(
+                        "This account belongs to another county or to the county bureau; "
+                        "choose another username."
+                    )
+                )
+            }
+        )
+
+
+def _ensure_admin(station: Station, admin: dict, outcome: Outcome, users: dict, where: str) -> None:
+    user = users.get(admin["username"])
+    membership = None
+    if user is not None:
+        membership = next((m for m in user.memberships if m.station_id == station.id), None)
+    if membership is not None:
+        if membership.role != "station_admin" or not membership.active:
+            outcome.changes.append(
+                f"~ admin {station.slug}/{user.username} role: {membership.role} -> station_admin"
+            )
+            membership.role, membership.active = "station_admin", True
+        return
+    _check_may_join(user, station.county, where)
+    enrolment = enrol(
+        username=admin["username"],
+        full_name=admin["full_name"],
+        phone=admin.get("phone"),
+        role="station_admin",
+        station=station,
+    )
+    _note_admin(station, enrolment, outcome, users)
+
+
+def _note_admin(station: Station, enrolment, outcome: Outcome, users: dict) -> None:
+    user = enrolment.membership.user
+    users[user.username] = user
+    mark = "+" if enrolment.created_user else "~"
+    outcome.changes.append(f"{mark} admin {station.slug}/{user.username}")
+    if enrolment.invite_token:
+        outcome.invitations.append((user.username, enrolment.invite_token))
+
+
+def _modules(station: Station, wanted: dict, where: str, outcome: Outcome) -> None:
+    rows = station_modules(station)
+    plugins = host().plugins
+    try:
+        for key in plugins:  # load order: a requirement comes first
+            if key not in wanted:
+                continue
+            row, settings = rows.get(key), wanted[key]
+            before = (row.enabled, row.settings) if row is not None else (False, None)
+            row = enable(station, key, settings, rows=rows)
+            if not before[0]:
+                outcome.changes.append(f"+ module {station.slug}/{key}")
+            elif settings is not None and before[1] != row.settings:
+                outcome.changes.append(f"~ module {station.slug}/{key} settings")
+        for key in reversed(list(plugins)):  # dependants are switched off first
+            row = rows.get(key)
+            if key not in wanted and row is not None and row.enabled:
+                disable(station, key, rows=rows)
+                outcome.changes.append(
+                    f"- module {station.slug}/{key} " + _("(switched off; its records are kept)")
+                )
+    except ModuleError as exc:
+        outcome.problems += [f"{where}.modules: {message}" for message in exc.errors.values()]
+
+
+def _where(i: int, item) -> str:
+    slug = item.get("slug") if isinstance(item, dict) else None
+    return f"stations[{i}]" + (f" ({slug})" if slug else "")
+
+
+def _locate(messages, doc, prefix: str = "") -> list[str]:
+    """Flatten marshmallow's nested errors into ``stations[3] (slug).admins[0].phone: ...``."""
+    out = []
+    for key, value in messages.items():
+        if isinstance(key, int):
+            item = doc[key] if isinstance(doc, list) and key < len(doc) else None
+            path = prefix + (
+                f"[{key}]"
+                + (
+                    f" ({item['slug']})"
+                    if isinstance(item, dict) and isinstance(item.get("slug"), str)
+                    else ""
+                )
+            )
+            child = item
+        else:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            child = doc.get(key) if isinstance(doc, dict) else None
+        if isinstance(value, dict):
+            out += _locate(value, child, path)
+        else:
+            text = value[0] if isinstance(value, list) and value else value
+            out.append(f"{path}: {text}")
+    return out

@@ -1,0 +1,124 @@
+"""The plugin host: discovery, checks, dependency order, the modules page's rules and
+handoffs between modules, with small sample modules beside the installed ones."""
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.modules import StationPlugin
+from app.plugin_host import host
+from tenants.context import station_context
+from tenants.models import Station
+
+SAMPLES = [
+    "tests.plugins.samples.broken_import:plugin",
+    "tests.plugins.samples.misnamed:plugin",
+    "tests.plugins.samples.orphan:plugin",
+    "tests.plugins.samples.intake:plugin",
+]
+
+
+@pytest.fixture(scope="module")
+def sample_app(app, database_url):
+    """A second app on the same database with the sample modules besides the installed."""
+    return create_app({
+        "ENV": "test", "TESTING": True, "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None,
+        "SERVER_NAME": "fengqiao.test", "EXTRA_PLUGINS": SAMPLES,
+    })
+
+
+@pytest.fixture
+def sample_browser(sample_app):
+    from tests.conftest import Browser
+
+    def make(username):
+        b = Browser(sample_app.test_client())
+        assert b.sign_in(username).status_code == 302
+        return b
+
+    return make
+
+
+def test_broken_and_misnamed_modules_are_reported_and_skipped(sample_app):
+    with sample_app.app_context():
+        plugins = host().plugins
+        problems = {p.name: p.reason for p in host().problems}
+    assert list(plugins) == ["courtyard", "intake"]  # dependency order: intake needs courtyard
+    assert "ModuleNotFoundError" in problems["tests.plugins.samples.broken_import"]
+    assert "blueprint 'wrong_name' must be named 'plugin_misnamed'" in \
+        problems["tests.plugins.samples.misnamed"]
+    assert "permission 'other.view' must start with 'misnamed.'" in \
+        problems["tests.plugins.samples.misnamed"]
+    assert "requires 'not_installed', which is not installed" in problems["orphan"]
+    # The skipped module's routes are not there; the app serves the rest.
+    assert not any(r.endpoint.startswith("wrong_name.") for r in sample_app.url_map.iter_rules())
+
+
+def test_plugins_list_shows_state_and_problems(sample_app, app, demo):
+    result = sample_app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert result.exit_code == 1, result.output  # something could not be loaded
+    assert "courtyard" in result.output and "小院说事 / Courtyard talks" in result.output
+    assert "2" in result.output.split("courtyard", 1)[1].splitlines()[1]  # on in 2 stations
+    assert "orphan" in result.output and "not_installed" in result.output
+    clean = app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert clean.exit_code == 0, clean.output
+
+
+def test_requirements_hold_both_ways(sample_browser, sample_app, demo):
+    admin = sample_browser("liuxi-admin")  # 柳溪 runs no module yet
+    refused = admin.post("/s/liuxi/modules/intake/enable")
+    assert refused.status_code == 400
+    assert "请先启用小院说事" in refused.get_data(as_text=True)
+    assert admin.post("/s/liuxi/modules/courtyard/enable").status_code == 302
+    assert admin.post("/s/liuxi/modules/intake/enable").status_code == 302
+    refused = admin.post("/s/liuxi/modules/courtyard/disable")
+    assert refused.status_code == 400
+    assert "请先停用受理" in refused.get_data(as_text=True)
+    with sample_app.app_context():
+        station = db.session.scalar(select(Station).where(Station.slug == "liuxi"))
+        with station_context(station):
+            rows = {r.plugin: r.enabled for r in db.session.scalars(select(StationPlugin))}
+    assert rows == {"courtyard": True, "intake": True}
+
+
+def test_a_concern_handed_to_another_module_shows_where_it_went(sample_browser, sample_app,
+                                                                 demo):
+    from tests.plugins.samples.intake import RECEIVED
+
+    admin = sample_browser("dongling-admin")
+    assert admin.post("/s/dongling/modules/intake/enable").status_code == 302
+    with sample_app.app_context():
+        station = db.session.scalar(select(Station).where(Station.slug == "dongling"))
+        with station_context(station):
+            from plugins.courtyard.models import Concern
+
+            concern = db.session.scalars(
+                select(Concern).where(Concern.status == "open").order_by(Concern.id)
+            ).first()
+            concern_id, title = concern.id, concern.title
+    page = admin.get(f"/s/dongling/courtyard/concerns/{concern_id}").get_data(as_text=True)
+    assert "Open as an intake item" in page
+    response = admin.post(f"/s/dongling/courtyard/concerns/{concern_id}/handoff",
+                          {"target": "intake.item"})
+    assert response.status_code == 302
+    assert RECEIVED[-1].title == title and RECEIVED[-1].source_plugin == "courtyard"
+    page = admin.get(f"/s/dongling/courtyard/concerns/{concern_id}").get_data(as_text=True)
+    assert f"/s/dongling/intake/items/{1000 + concern_id}" in page
+    assert f"Intake item {1000 + concern_id}" in page
+    # Unknown targets and modules switched off are refused with a message, not a 500.
+    bad = admin.post(f"/s/dongling/courtyard/concerns/{concern_id}/handoff", {"target": "nope"})
+    assert bad.status_code == 400
+    with sample_app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.object_type).where(AuditEvent.object_type == "module_handoff")
+        ).all()
+    assert actions == ["module_handoff"]
+    # Switched off, the link stays as text: the target's page is not offered.
+    assert admin.post("/s/dongling/modules/intake/disable").status_code == 302
+    page = admin.get(f"/s/dongling/courtyard/concerns/{concern_id}").get_data(as_text=True)
+    assert f"Intake item {1000 + concern_id}" in page
+    assert f"/s/dongling/intake/items/{1000 + concern_id}" not in page
+    assert admin.get(f"/s/dongling/intake/items/{1000 + concern_id}").status_code == 404

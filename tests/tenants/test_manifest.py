@@ -1,0 +1,128 @@
+"""`fengqiao tenants apply county.yaml`: idempotent, a dry run writes nothing, and an
+invalid manifest reports every problem with its place and applies nothing."""
+
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.modules import StationPlugin
+from app.users import Membership, find_user
+from tenants.context import county_context
+from tenants.models import County, Station
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "tenants" / "examples" / "county.yaml")
+
+
+def _apply(app, path, *flags):
+    return app.test_cli_runner().invoke(args=["tenants", "apply", *flags, str(path)])
+
+
+def _counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(t))
+                     for t in (County, Station, Membership, AuditEvent))
+
+
+def test_example_applies_once_and_then_changes_nothing(app):
+    dry = _apply(app, EXAMPLE, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "+ station shiqiao 石桥派出所" in dry.output and "试运行" in dry.output
+    assert _counts(app) == (0, 0, 0, 0)
+
+    first = _apply(app, EXAMPLE)
+    assert first.exit_code == 0, first.output
+    assert "+ module qingshan-zhen/courtyard" in first.output
+    assert first.output.count("/auth/invite/") == 4  # one link per new admin account
+    after_first = _counts(app)
+    with app.app_context():
+        county = db.session.scalar(select(County).where(County.slug == "qingshan"))
+        with county_context(county):
+            modules = {(r.tenant_id, r.plugin): r.settings
+                       for r in db.session.scalars(select(StationPlugin))}
+        assert len(county.stations) == 3
+        zhen = next(s for s in county.stations if s.slug == "qingshan-zhen")
+        assert modules[(zhen.id, "courtyard")]["due_days"] == 10
+        assert find_user("sq-deputy").memberships[0].role == "station_admin"
+
+    second = _apply(app, EXAMPLE)
+    assert second.exit_code == 0, second.output
+    assert "无需更改" in second.output
+    assert _counts(app) == after_first  # not even an audit row
+
+
+def test_changes_are_applied_as_a_difference(app, tmp_path):
+    _apply(app, EXAMPLE)
+    doc = yaml.safe_load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    doc["stations"][0]["name"] = "青山镇中心派出所"
+    doc["stations"][0]["modules"] = []  # switched off, records kept
+    doc["stations"][2]["modules"] = {"courtyard": {"due_days": 5}}
+    path = tmp_path / "county.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 0, result.output
+    lines = set(result.output.splitlines())
+    assert "~ station qingshan-zhen name: 青山镇派出所 -> 青山镇中心派出所" in lines
+    assert "- module qingshan-zhen/courtyard （已停用，记录保留）" in lines
+    assert "+ module baishui/courtyard" in lines
+    with app.app_context():
+        county = db.session.scalar(select(County).where(County.slug == "qingshan"))
+        with county_context(county):
+            rows = db.session.scalars(select(StationPlugin)).all()
+        assert len(rows) == 3 and sum(r.enabled for r in rows) == 2
+
+
+def test_an_invalid_manifest_reports_every_problem_and_applies_nothing(app, demo, tmp_path):
+    before = _counts(app)
+    path = tmp_path / "bad.yaml"
+    path.write_text("""
+county: {slug: qingshan, name: 青山县公安局}
+colour: blue
+stations:
+  - slug: good-one
+    name: 好派出所
+    modules: [courtyard]
+    admins: [{username: good-admin, full_name: 好人}]
+  - slug: Bad Slug
+    name: 坏派出所
+    admins: [{username: a, full_name: 某人, phone: "12"}]
+  - slug: dongling
+    name: 东岭
+    modules: {courtyard: {due_days: 0, colour: red}, nothing: {}}
+    admins: [{username: x-admin, full_name: 某人}]
+  - slug: no-admin
+    name: 没有管理员
+  - slug: good-one
+    name: 重复
+    admins: [{username: county-it, full_name: 县局}]
+    extra: 1
+""", encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 2
+    out = result.output
+    for expected in (
+        "colour: 未知的键",
+        "stations[1] (Bad Slug).slug:",
+        "stations[1] (Bad Slug).admins[0].username:",
+        "stations[1] (Bad Slug).admins[0].phone:",
+        "stations[2] (dongling).modules.courtyard.due_days: 请输入 1 至 365 之间的天数",
+        "stations[2] (dongling).modules.courtyard.colour: 未知的键",
+        "stations[2] (dongling).modules.nothing: 没有安装该模块",
+        "stations[2] (dongling).slug: 该简称已被其他县局的派出所使用",
+        "stations[3] (no-admin).admins: 新派出所至少需要一名所管理员",
+        "stations[4] (good-one).extra: 未知的键",
+    ):
+        assert expected in out, f"{expected!r} not in:\n{out}"
+    assert "未做任何更改" in out
+    assert _counts(app) == before  # the good station was not created either
+
+
+def test_broken_yaml_and_missing_file_are_clear(app, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("county: {slug: x\nstations: [", encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 2 and "broken.yaml:" in result.output and "YAML" in result.output
+    result = _apply(app, tmp_path / "missing.yaml")
+    assert result.exit_code == 2 and "missing.yaml" in result.output
