@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint translations browsers test-sqlite test-postgres clean
+.PHONY: run test lint translations browsers test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ test-postgres: $(STAMP) translations browsers
 	else \
 		echo "PostgreSQL or Redis not reachable: skipped the second pass"; \
 	fi
+
+# Benchmarks (not part of `make test`): figures for the notes, on SQLite and PostgreSQL.
+bench: $(STAMP) translations
+	$(BIN)/python bench/manifest_apply.py --stations 1000
+	$(BIN)/python bench/manifest_apply.py --stations 1000 --database-url "$(PG_URL)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -89,6 +89,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import tenants.dashboard  # noqa: F401 - adds its page to the county console
     import tenants.web
     from app.auth import bp as auth_bp
     from app.station import bp as station_bp

@@ -33,6 +33,7 @@ STATION_NAV = [
 ]
 COUNTY_NAV = [
     NavItem("county.home", _l("Stations"), COUNTY_VIEW),
+    NavItem("county.dashboard", _l("Dashboard"), COUNTY_VIEW),
     NavItem("county.station_new", _l("New station"), COUNTY_STATIONS),
     NavItem("county.audit_log", _l("Audit log"), COUNTY_AUDIT),
 ]

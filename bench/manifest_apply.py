@@ -70,7 +70,8 @@ def main() -> None:
     try:
         with app.app_context():
             upgrade(revision="heads")
-        print(f"database: {url.split(':', 1)[0]}; manifest: {args.stations} stations, {path.stat().st_size // 1024} KiB")
+        size = path.stat().st_size // 1024
+        print(f"database: {url.split(':', 1)[0]}; manifest: {args.stations} stations, {size} KiB")
         for label, flags in (("dry run", ["--dry-run"]), ("first apply", []),
                              ("second apply (no change)", [])):
             started = time.perf_counter()

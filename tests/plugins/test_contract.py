@@ -190,3 +190,28 @@ def test_demo_data_loads_and_feeds_metrics_and_jobs(app, key, demo):
                 assert value is None or isinstance(value, int | float), metric.key
         for job in plugin.jobs:
             assert run_recurring(job.key, "contract-demo") == 1
+
+
+def test_imports_only_the_plugin_api(app, key):
+    """plugins -> app.plugin_api -> core: never core internals, never another module."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    with app.app_context():
+        package = Path(importlib.import_module(_plugin(key).package).__file__).parent
+    for path in package.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue  # Alembic scripts import alembic and sqlalchemy only
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            for name in names:
+                top = name.split(".")[0]
+                if top in ("app", "tenants"):
+                    assert name == "app.plugin_api", f"{path}: imports {name}"
+                if top == "plugins":
+                    assert name.startswith(f"plugins.{key}"), f"{path}: imports {name}"

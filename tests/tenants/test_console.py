@@ -115,3 +115,24 @@ def test_a_new_station_starts_with_the_modules_chosen(make_browser, app, demo):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Station).where(
             Station.slug == "beichuan")) == 0
+
+
+def test_county_leadership_compares_stations_on_the_dashboard(make_browser, demo, app):
+    from datetime import date
+
+    from plugins.courtyard.models import Session
+    from tenants.context import station_context
+
+    with app.app_context(), station_context(db.session.get(Station, demo.station("dongling").id)):
+        held = db.session.scalars(select(Session.held_on)).all()
+    this_month = sum(d.strftime("%Y-%m") == date.today().strftime("%Y-%m") for d in held)
+    lead = make_browser("county-lead")
+    html = lead.get("/county/demo/dashboard").get_data(as_text=True)
+    assert "说事活动" in html and "解决率" in html
+    # 东岭 and 青石 run courtyard talks with demo data; 柳溪 has not switched it on.
+    assert re.search(
+        rf'data-station="dongling" data-metric="courtyard.sessions">{this_month}<', html)
+    assert re.search(r'data-station="liuxi" data-metric="courtyard.sessions"><span', html)
+    last_year = lead.get("/county/demo/dashboard?period=2001").get_data(as_text=True)
+    assert re.search(r'data-station="dongling" data-metric="courtyard.sessions">0<', last_year)
+    assert make_browser("dongling-admin").get("/county/demo/dashboard").status_code == 404
