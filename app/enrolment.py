@@ -33,6 +33,8 @@ class PersonForm(Form):
     )
 
     def load(self, data, **kwargs):
+        if not hasattr(data, "items"):
+            return super().load(data, **kwargs)  # refused as the wrong type, with a message
         data = dict(data)
         if isinstance(data.get("username"), str):
             data["username"] = normalise_username(data["username"])

@@ -15,6 +15,7 @@ _MESSAGES = {
     "required": _l("This field is required."),
     "null": _l("This field is required."),
     "validator_failed": _l("This value is not allowed."),
+    "type": _l("Please enter a valid value."),
 }
 _INVALID = {
     fields.Integer: _l("Please enter a whole number."),
@@ -50,6 +51,8 @@ class Form(Schema):
     class Meta:
         unknown = EXCLUDE  # a form post carries its CSRF token and buttons too
 
+    error_messages = {"type": _l("Please enter a valid value.")}
+
     def on_bind_field(self, field_name, field_obj):
         messages = dict(_MESSAGES)
         for kind, message in _INVALID.items():
@@ -75,6 +78,8 @@ _BLANK_IS_MISSING = (fields.Number, fields.Date, fields.DateTime, fields.Boolean
 
 def load(schema: Schema, data) -> tuple[dict | None, dict[str, str]]:
     """Validate ``data``; return ``(result, {})`` or ``(None, {field: message})``."""
+    if not hasattr(data, "items"):
+        return None, {"_schema": gettext("Please enter a valid value.")}
     data = {
         key: value for key, value in _flatten(data).items()
         if not (value == "" and isinstance(schema.fields.get(key), _BLANK_IS_MISSING))
@@ -110,7 +115,10 @@ class Lines(fields.List):
     """
 
     def __init__(self, maximum_length: int = 40, **kwargs):
-        super().__init__(fields.String(validate=length(maximum_length)), **kwargs)
+        entry = fields.String(validate=length(maximum_length))
+        entry.error_messages = {**entry.error_messages, **_MESSAGES,
+                                "invalid": _l("Please enter a valid value.")}
+        super().__init__(entry, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import audit
 from app.access import can
 from app.extensions import db
 from app.plugin_api import Handoff
@@ -68,6 +69,16 @@ def hand_off(target_key: str, handoff: Handoff) -> ModuleHandoff:
     )
     db.session.add(row)
     db.session.flush()
+    if handoff.people:
+        # Personal data moves to another module of the same station, unseen by the user,
+        # to be masked there too; the record says which kinds of it moved, not the values.
+        audit.record(
+            "module.handoff", station_id=g.station.id, object_type="module_handoff",
+            object_id=row.id, changes={
+                "target": target_key,
+                "personal_data": sorted({k for p in handoff.people for k, v in p.items() if v}),
+            },
+        )
     return row
 
 

@@ -132,7 +132,9 @@ class Handoff:
     object_id: int
     title: str
     summary: str = ""
-    people: tuple[dict, ...] = ()  # {"name": ..., "phone": ...}; personal data
+    # Personal data ({"name": ..., "phone": ...}): it stays in the station, the receiving
+    # module masks it by default as the sender does, and the handoff is audited.
+    people: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)

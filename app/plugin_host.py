@@ -25,6 +25,11 @@ from tenants.context import current_scope, current_station_id
 from tenants.scoping import TenantScoped
 
 GROUP = "fengqiao.plugins"
+# The core's own namespaces (URLs, permissions, audit actions): no module may take them.
+RESERVED_KEYS = frozenset({
+    "admin", "api", "app", "audit", "auth", "core", "county", "module", "modules", "pii",
+    "plugin", "plugins", "s", "static", "station", "tenants", "user", "users", "web",
+})
 log = logging.getLogger("fengqiao.plugins")
 
 
@@ -165,6 +170,8 @@ def _check(plugin: Plugin) -> None:
     problems = []
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise ValueError(f"key {key!r}: 2 to 31 of a-z, 0-9 and '_', starting with a letter")
+    if key in RESERVED_KEYS:
+        raise ValueError(f"key {key!r} is reserved for the core")
     if not (plugin.name_zh and plugin.name_en and plugin.version):
         problems.append("names in Chinese and English and a version are required")
     if plugin.blueprint is not None and plugin.blueprint.name != f"plugin_{key}":

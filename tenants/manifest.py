@@ -79,9 +79,10 @@ def load_file(path: str) -> tuple[dict | None, list[str]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
-        return None, [f"{where}: {_('not valid YAML')} ({getattr(exc, 'problem', exc)})"]
+        problem = getattr(exc, "problem", exc)
+        return None, [f"{where}: " + _("not valid YAML (%(problem)s)", problem=problem)]
     if not isinstance(doc, dict):
-        return None, [f"{path}: {_('the file must hold a mapping with county and stations')}"]
+        return None, [f"{path}: " + _("the file must hold a mapping with county and stations")]
     return doc, []
 
 
@@ -140,42 +141,47 @@ def _check_within_file(spec: dict, outcome: Outcome) -> None:
                 + _("the same short name as stations[%(i)d]", i=seen[station["slug"]])
             )
         seen.setdefault(station["slug"], i)
-        modules = station["modules"]
-        if isinstance(modules, list):
-            modules = {key: None for key in modules}
-        if not isinstance(modules, dict):
-            outcome.problems.append(
-                f"{where}.modules: "
-                + _("a list of module keys, or a mapping of module keys to their settings")
-            )
+        station["modules"] = _checked_modules(station["modules"], where, outcome)
+
+
+def _checked_modules(modules, where: str, outcome: Outcome) -> dict | None:
+    """The station's modules as ``{key: settings or None}``, or None when they have a
+    problem (then they are reported here, once, and left out of the apply)."""
+    problems = len(outcome.problems)
+    if isinstance(modules, list):
+        if not all(isinstance(key, str) for key in modules):
+            outcome.problems.append(f"{where}.modules: " + _(
+                "a list of module keys, or a mapping of module keys to their settings"))
+            return None
+        modules = dict.fromkeys(modules)
+    if not isinstance(modules, dict) or not all(isinstance(k, str) for k in modules):
+        outcome.problems.append(f"{where}.modules: " + _(
+            "a list of module keys, or a mapping of module keys to their settings"))
+        return None
+    for key, settings in modules.items():
+        plugin = host().plugins.get(key)
+        if plugin is None:
+            outcome.problems.append(f"{where}.modules.{key}: " + _("no such module is installed"))
             continue
-        for key, settings in modules.items():
-            plugin = host().plugins.get(key)
-            if plugin is None:
-                outcome.problems.append(
-                    f"{where}.modules.{key}: " + _("no such module is installed")
-                )
-                continue
-            for required in plugin.requires:
-                if required not in modules:
-                    outcome.problems.append(
-                        f"{where}.modules.{key}: "
-                        + _("needs %(required)s, which is not listed", required=required)
-                    )
-            if settings is not None and not isinstance(settings, dict):
-                outcome.problems.append(
-                    f"{where}.modules.{key}: " + _("settings must be a mapping of names to values")
-                )
-            elif settings is not None:
-                known = set(plugin.settings().fields) if plugin.settings else set()
-                for name in sorted(set(settings) - known, key=str):
-                    outcome.problems.append(f"{where}.modules.{key}.{name}: {_UNKNOWN['unknown']}")
-                try:
-                    validate_settings(plugin, settings)
-                except ModuleError as exc:
-                    for name, message in exc.errors.items():
-                        outcome.problems.append(f"{where}.modules.{key}.{name}: {message}")
-        station["modules"] = modules
+        for required in plugin.requires:
+            if required not in modules:
+                outcome.problems.append(f"{where}.modules.{key}: " + _(
+                    "needs %(required)s, which is not listed", required=required))
+        if settings is None:
+            continue
+        if not isinstance(settings, dict):
+            outcome.problems.append(f"{where}.modules.{key}: " + _(
+                "settings must be a mapping of names to values"))
+            continue
+        known = set(plugin.settings().fields) if plugin.settings else set()
+        for name in sorted(set(settings) - known, key=str):
+            outcome.problems.append(f"{where}.modules.{key}.{name}: {_UNKNOWN['unknown']}")
+        try:
+            validate_settings(plugin, settings)
+        except ModuleError as exc:
+            for name, message in exc.errors.items():
+                outcome.problems.append(f"{where}.modules.{key}.{name}: {message}")
+    return modules if len(outcome.problems) == problems else None
 
 
 def _apply(spec: dict, outcome: Outcome) -> None:
@@ -219,7 +225,8 @@ def _apply(spec: dict, outcome: Outcome) -> None:
                     f"{where}.{name}: {message}" for name, message in exc.errors.items()
                 ]
                 continue
-            _modules(station, item["modules"], where, outcome)
+            if item["modules"] is not None:
+                _modules(station, item["modules"], where, outcome)
         db.session.flush()
 
 
@@ -344,6 +351,8 @@ def _locate(messages, doc, prefix: str = "") -> list[str]:
                 )
             )
             child = item
+        elif key == "_schema":  # about the item as a whole
+            path, child = prefix, doc
         else:
             path = f"{prefix}.{key}" if prefix else str(key)
             child = doc.get(key) if isinstance(doc, dict) else None

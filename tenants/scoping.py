@@ -8,6 +8,7 @@ and no flush may move a row to, or write it into, a station outside the context.
 """
 
 from sqlalchemy import (
+    Column,
     ForeignKey,
     ForeignKeyConstraint,
     Table,
@@ -17,7 +18,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
-from sqlalchemy.sql.visitors import iterate
+from sqlalchemy.sql.dml import Delete, Update
+from sqlalchemy.sql.selectable import CompoundSelect, Select
+from sqlalchemy.sql.visitors import HasTraverseInternals
 
 from tenants.context import TenantContextRequired, current_scope
 from tenants.models import Station
@@ -60,32 +63,47 @@ def _county_station_ids(county_id: int):
     return select(Station.id).where(Station.county_id == county_id).scalar_subquery()
 
 
-def _scoped_tables(orm_state) -> tuple[list[Table], set[str]]:
-    """The station-owned tables a statement reads or writes, and the names of the tables
-    it reaches through mapped entities (one walk of the statement).
+_STATEMENTS = (Select, CompoundSelect, Update, Delete)
 
-    ``all_mappers`` alone misses entities named only in select_from(), joins or subqueries;
-    and a table met both bare and through its entity appears once in a walk, so an
-    entity's columns count as naming it too.
+
+def _scoped_tables(orm_state) -> tuple[list[Table], set[str]]:
+    """The station-owned tables a statement reads or writes, and the names of those it
+    names only through their models (one walk of the statement).
+
+    ``with_loader_criteria`` filters the FROMs of mapped entities. A table named bare (its
+    ``Table`` or a plain column) is safe only inside a statement, or sub-statement, that
+    also names it through its model, since both then share the one filtered FROM; a bare
+    table in a subquery or a UNION of its own would run unfiltered.
     """
     tables: dict[str, Table] = {}
-    mapped: set[str] = {m.local_table.name for m in orm_state.all_mappers}
-    for element in iterate(orm_state.statement):
-        entity = element._annotations.get("parententity") if hasattr(
-            element, "_annotations") else None
+    bare: set[str] = set()
+
+    def walk(element, seen: dict[str, set[str]]) -> None:
+        if isinstance(element, _STATEMENTS):
+            seen = {"model": set(), "bare": set()}
+            statements.append(seen)
+        entity = getattr(element, "_annotations", {}).get("parententity")
         if entity is not None:
-            mapped.add(entity.mapper.local_table.name)
-        for table in _tables_of(element):
+            table = entity.mapper.local_table
             if "tenant_id" in table.c:
                 tables.setdefault(table.name, table)
-    return list(tables.values()), mapped
+                seen["model"].add(table.name)
+            return  # inside an entity every column and table is its own
+        table = element if isinstance(element, Table) else getattr(element, "table", None)
+        if isinstance(element, Table | Column) and isinstance(table, Table) \
+                and "tenant_id" in table.c:
+            tables.setdefault(table.name, table)
+            seen["bare"].add(table.name)
+        # The generic children: Select.get_children() would add the plain tables behind
+        # every model column and blur the two.
+        for child in HasTraverseInternals.get_children(element):
+            walk(child, seen)
 
-
-def _tables_of(element) -> list[Table]:
-    if isinstance(element, Table):
-        return [element]
-    table = getattr(element, "table", None)
-    return [table] if isinstance(table, Table) else []
+    statements: list[dict[str, set[str]]] = []
+    walk(orm_state.statement, {"model": set(), "bare": set()})
+    for seen in statements:
+        bare |= seen["bare"] - seen["model"]
+    return list(tables.values()), set(tables) - bare
 
 
 def _refuse_bare_tables(tables: list[Table], mapped: set[str]) -> None:

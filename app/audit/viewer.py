@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "auth.sign_in_refused": _l("Sign-in refused (throttled)"),
     "pii.reveal": _l("Viewed personal data unmasked"),
     "station.open": _l("Station opened"),
+    "module.handoff": _l("Handed to another module (with personal data)"),
 }
 
 

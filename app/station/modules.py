@@ -105,10 +105,15 @@ def module_settings(plugin_key: str):
     errors, values = {}, settings_of(plugin, row)
     if request.method == "POST":
         posted = request.form.to_dict()
+        blank = {}
         for f in setting_fields(plugin, {}):
             if f.kind == "boolean":  # an unticked box sends nothing
                 posted[f.name] = f.name in request.form
+            elif f.kind != "lines" and not str(posted.get(f.name, "")).strip():
+                blank[f.name] = _("This field is required.")  # not a silent reset
         try:
+            if blank:
+                raise ModuleError(blank)
             configure(g.station, plugin_key, posted)
         except ModuleError as exc:
             db.session.rollback()

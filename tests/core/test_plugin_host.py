@@ -113,12 +113,26 @@ def test_a_concern_handed_to_another_module_shows_where_it_went(sample_browser, 
     assert bad.status_code == 400
     with sample_app.app_context():
         actions = db.session.scalars(
-            select(AuditEvent.object_type).where(AuditEvent.object_type == "module_handoff")
+            select(AuditEvent.object_type).where(AuditEvent.object_type == "module_handoff",
+                                                 AuditEvent.action == "create")
         ).all()
     assert actions == ["module_handoff"]
+    with sample_app.app_context():
+        moved = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "module.handoff"))
+    assert moved.changes == {"target": "intake.item", "personal_data": ["name", "phone"]}
     # Switched off, the link stays as text: the target's page is not offered.
     assert admin.post("/s/dongling/modules/intake/disable").status_code == 302
     page = admin.get(f"/s/dongling/courtyard/concerns/{concern_id}").get_data(as_text=True)
     assert f"Intake item {1000 + concern_id}" in page
     assert f"/s/dongling/intake/items/{1000 + concern_id}" not in page
     assert admin.get(f"/s/dongling/intake/items/{1000 + concern_id}").status_code == 404
+
+
+def test_a_module_cannot_take_a_core_namespace(app):
+    from app.plugin_api import Permission, Plugin
+    from app.plugin_host import _check
+
+    impostor = Plugin(key="station", name_zh="冒充", name_en="Impostor", version="1",
+                      permissions=(Permission("station.pii.reveal", "x", ("auxiliary",)),))
+    with pytest.raises(ValueError, match="reserved for the core"):
+        _check(impostor)

@@ -126,3 +126,33 @@ def test_broken_yaml_and_missing_file_are_clear(app, tmp_path):
     assert result.exit_code == 2 and "broken.yaml:" in result.output and "YAML" in result.output
     result = _apply(app, tmp_path / "missing.yaml")
     assert result.exit_code == 2 and "missing.yaml" in result.output
+
+
+def test_odd_shapes_are_located_problems_not_tracebacks(app, tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text("""
+county: {slug: oddland, name: 奇县}
+stations:
+  - {slug: a1, name: 甲, modules: 5, admins: [{username: a1-admin, full_name: 甲}]}
+  - {slug: a2, name: 乙, modules: courtyard, admins: [{username: a2-admin, full_name: 乙}]}
+  - {slug: a3, name: 丙, modules: [{courtyard: {due_days: 3}}],
+     admins: [{username: a3-x, full_name: 丙}]}
+  - {slug: a4, name: 丁, modules: {courtyard: [a, b]}, admins: [{username: a4-x, full_name: 丁}]}
+  - {slug: a5, name: 戊, modules: {courtyard: {categories: [null]}},
+     admins: [{username: a5-x, full_name: 戊}]}
+  - {slug: a6, name: 己, admins: [a6-admin]}
+  - {slug: a7, name: 庚, admins: a7-admin}
+  - just-a-string
+""", encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    out = result.output
+    for place in ("stations[0] (a1).modules:", "stations[1] (a2).modules:",
+                  "stations[2] (a3).modules:", "stations[3] (a4).modules.courtyard:",
+                  "stations[4] (a5).modules.courtyard.categories:",
+                  "stations[5] (a6).admins", "stations[6] (a7).admins:", "stations[7]:"):
+        assert place in out, f"{place!r} not in:\n{out}"
+    assert "Invalid" not in out and "Not a valid" not in out  # every message in Chinese
+    assert out.count("stations[4] (a5)") == 1  # each problem once
+    assert _counts(app) == (0, 0, 0, 0)

@@ -1,7 +1,7 @@
 """Fail-closed tenant scoping: the filter is added for us, and forgetting a context raises."""
 
 import pytest
-from sqlalchemy import MetaData, String, func, select, update
+from sqlalchemy import MetaData, String, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -180,3 +180,31 @@ def test_naming_the_bare_table_is_refused(ctx, demo):
             db.session.scalar(select(func.count()).select_from(Notice.__table__))
         with pytest.raises(TenantContextRequired):
             db.session.execute(select(Notice.__table__.c.title)).all()
+
+
+_BARE_BESIDE_THE_MODEL = {
+    "union": lambda t: select(Notice.title).union_all(select(t.c.title)),
+    "exists": lambda t: select(t.c.title).where(exists(select(Notice.id))),
+    "in": lambda t: select(t.c.title).where(t.c.id.not_in(select(Notice.id))),
+    "scalar": lambda t: select(t.c.title).where(
+        select(func.count(Notice.id)).scalar_subquery() > 0),
+    "update": lambda t: update(t).values(title="x").where(exists(select(Notice.id))),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_BARE_BESIDE_THE_MODEL))
+def test_a_bare_table_is_refused_even_beside_its_model(ctx, demo, kind):
+    # The model in one part of a statement must not vouch for the bare table in another:
+    # only the model's part would get the filter, and the rest would cross stations.
+    station = db.session.get(Station, demo.station("dongling").id)
+    statement = _BARE_BESIDE_THE_MODEL[kind](Notice.__table__)
+    with station_context(station), pytest.raises(TenantContextRequired):
+        db.session.execute(statement)
+
+
+def test_model_and_its_columns_in_one_statement_are_filtered(ctx, demo):
+    station = db.session.get(Station, demo.station("dongling").id)
+    t = Notice.__table__
+    with station_context(station):
+        rows = db.session.execute(select(Notice.id, t.c.title)).all()
+    assert len(rows) == 2  # one FROM, filtered: not every station's notices
