@@ -180,7 +180,7 @@ class Plugin:
     handoff_targets: tuple[HandoffTarget, ...] = ()
     # (object_type, object_id) -> the page of that object, for handoff links.
     object_url: Callable[[str, int], str | None] | None = None
-    # Renders a card for the station's home page, or returns None.
+    # The HTML of a card for the station's home page (its own template, rendered), or None.
     home_card: Callable[[], Any] | None = None
     package: str = field(default="", compare=False)  # set by the host
 

@@ -1,4 +1,5 @@
 from flask import g, render_template
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app.access import require
@@ -21,6 +22,7 @@ def home():
             Membership.station_id == g.station.id, Membership.active.is_(True)
         )
     )
-    cards = [card for card in (p.home_card() for p in host().enabled() if p.home_card) if card]
+    # A module's card is the HTML its own template rendered.
+    cards = [Markup(c) for c in (p.home_card() for p in host().enabled() if p.home_card) if c]
     return render_template("station/home.html", notices=notices, member_count=member_count,
                            modules=host().enabled(), cards=cards)

@@ -1,7 +1,7 @@
 """Demo data: two meeting points with a few sessions and concerns in every state. Made-up
 names; the water-pipe concern follows the story in seed 001 (团堡)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from app.plugin_api import Station, db, members
 
@@ -59,8 +59,10 @@ def demo_data(station: Station) -> dict[str, int]:
             db.session.flush()
             ids.setdefault("concern_id", concern.id)
             if status != OPEN:
+                visited = min(held + timedelta(days=days or 3), today)
                 db.session.add(ConcernUpdate(concern_id=concern.id, status=status,
                                              note="民警上门了解情况，与村“两委”共同商议。",
-                                             author_id=people[0]))
+                                             author_id=people[0],
+                                             created_at=datetime.combine(visited, time(1))))
     db.session.flush()
     return ids

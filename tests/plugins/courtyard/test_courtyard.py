@@ -173,7 +173,8 @@ def test_overdue_job_flags_each_concern_once(app, admin):
     assert flags == [True, False]
     assert len(notes) == 1 and "已超期" in notes[0]
     home = admin.get("/s/liuxi/").get_data(as_text=True)
-    assert "超期 1 件" in home
+    assert 'data-module="courtyard"' in home  # the module's card, as HTML
+    assert "超期 1 件</a>" in home
 
 
 def test_switched_off_it_hides_and_keeps_everything(app, admin):
