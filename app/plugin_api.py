@@ -77,7 +77,7 @@ class Period:
     @classmethod
     def parse(cls, text: str | None, today: date | None = None) -> Period:
         """``YYYY-MM`` (a month) or ``YYYY`` (a year); the current month otherwise."""
-        today = today or date.today()
+        today = today or local_today()
         text = (text or "").strip()
         if re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", text):
             return cls.month(int(text[:4]), int(text[5:]))
@@ -212,6 +212,18 @@ def api_blueprint(key: str, import_name: str, **kwargs) -> Blueprint:
                              api=True, **kwargs)
 
 
+def local_today() -> date:
+    """Today where the county is (``FENGQIAO_TIMEZONE``), not where the server's clock is:
+    a server on UTC would otherwise still be on yesterday until 08:00 in Beijing."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, has_app_context
+
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Asia/Shanghai"
+    return datetime.now(ZoneInfo(zone)).date()
+
+
 def current_station() -> Station:
     return g.station
 
@@ -288,4 +300,4 @@ def user_names(ids) -> dict[int, str]:
     return dict(rows.all())
 
 
-__all__ += ["members", "user_names"]
+__all__ += ["local_today", "members", "user_names"]

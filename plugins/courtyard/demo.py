@@ -1,9 +1,9 @@
 """Demo data: two meeting points with a few sessions and concerns in every state. Made-up
 names; the water-pipe concern follows the story in seed 001 (团堡)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
-from app.plugin_api import Station, db, members
+from app.plugin_api import Station, db, local_today, members
 
 from .models import CLOSED, IN_PROGRESS, OPEN, RESOLVED, Concern, ConcernUpdate, Point, Session
 
@@ -32,7 +32,7 @@ def demo_data(station: Station) -> dict[str, int]:
     """Create the demo points, sessions and concerns in ``station`` (its context is
     current); returns one id of each kind for the isolation sweep."""
     people = [uid for uid, _name in members(station)] or [None]
-    today = date.today()
+    today = local_today()
     points = [Point(name=n, village=v, place=p) for n, v, p in POINTS]
     db.session.add_all(points)
     db.session.flush()

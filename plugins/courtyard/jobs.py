@@ -1,12 +1,11 @@
 """The module's recurring job: every morning, mark the concerns that went past their due
 date, once each, so their follow-up trail shows when they fell behind."""
 
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.plugin_api import db, settings
+from app.plugin_api import db, local_today, settings
 
 from .models import FINISHED, Concern, ConcernUpdate
 
@@ -16,7 +15,7 @@ def flag_overdue() -> int:
     a concern already flagged is left alone, so a retried run changes nothing more."""
     if not settings("courtyard")["flag_overdue"]:
         return 0
-    today = date.today()
+    today = local_today()
     due = db.session.scalars(
         select(Concern).where(Concern.status.not_in(FINISHED), Concern.due_on < today,
                               Concern.overdue.is_(False))

@@ -6,7 +6,17 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from marshmallow import validates, validates_schema
 
-from app.plugin_api import Form, Lines, Text, ValidationError, fields, length, one_of, validate
+from app.plugin_api import (
+    Form,
+    Lines,
+    Text,
+    ValidationError,
+    fields,
+    length,
+    local_today,
+    one_of,
+    validate,
+)
 
 from .models import CLOSED, IN_PROGRESS, RESOLVED
 
@@ -70,7 +80,7 @@ class SessionForm(_StationChoices):
 
     @validates("held_on")
     def _not_future(self, value, **kwargs):
-        if value > date.today():
+        if value > local_today():
             raise ValidationError(_l("A session cannot be recorded before it is held."))
 
     @validates("host_id")

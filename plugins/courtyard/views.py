@@ -1,7 +1,7 @@
 """The module's pages: points, their record books, sessions, and concerns followed to a
 result."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,6 +20,7 @@ from app.plugin_api import (
     handoff_targets,
     handoffs_from,
     load,
+    local_today,
     members,
     require,
     settings,
@@ -50,7 +51,7 @@ def _choices(pairs, blank: str = "—") -> list[tuple[str, str]]:
 
 @bp.context_processor
 def _labels():
-    return {"status_labels": STATUS_LABELS, "today": date.today(), "choices": _choices}
+    return {"status_labels": STATUS_LABELS, "today": local_today(), "choices": _choices}
 
 
 def _get(model, object_id: int):
@@ -91,7 +92,7 @@ def index():
 
 
 def _open_concerns():
-    overdue_first = case((Concern.due_on < date.today(), 0), else_=1)
+    overdue_first = case((Concern.due_on < local_today(), 0), else_=1)
     return (select(Concern).where(Concern.status.not_in(FINISHED))
             .order_by(overdue_first, Concern.due_on, Concern.id))
 
@@ -167,7 +168,7 @@ def session_new(point_id: int):
             flash(_("The session is recorded. Now add the concerns raised."), "success")
             return redirect(url_for(".session", session_id=session.id))
     else:
-        form = {"held_on": date.today().isoformat(), "host_id": str(current_user.id)}
+        form = {"held_on": local_today().isoformat(), "host_id": str(current_user.id)}
     return render_template("courtyard/session_form.html", point=point, members=choices,
                            errors=errors, form=form), _status_code(errors)
 
@@ -221,7 +222,7 @@ def concerns():
     if status == "unfinished":
         query = _open_concerns()
     elif status == "overdue":
-        query = _open_concerns().where(Concern.due_on < date.today())
+        query = _open_concerns().where(Concern.due_on < local_today())
     elif status in STATUSES:
         query = query.where(Concern.status == status)
     if request.args.get("mine"):
@@ -266,7 +267,7 @@ def concern_progress(concern_id: int):
     concern.status = data["status"]
     if concern.finished:
         concern.result = data["result"]
-        concern.finished_on = date.today()
+        concern.finished_on = local_today()
         concern.overdue = False
     db.session.add(ConcernUpdate(concern_id=concern.id, status=data["status"],
                                  note=data["note"], author_id=current_user.id))
@@ -319,7 +320,7 @@ def object_url(object_type: str, object_id: int) -> str | None:
 def home_card():
     overdue = db.session.scalar(
         select(func.count()).select_from(Concern)
-        .where(Concern.status.not_in(FINISHED), Concern.due_on < date.today())
+        .where(Concern.status.not_in(FINISHED), Concern.due_on < local_today())
     )
     unfinished = db.session.scalar(
         select(func.count()).select_from(Concern).where(Concern.status.not_in(FINISHED))

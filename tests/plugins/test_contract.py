@@ -5,7 +5,6 @@ loads in a new station. A new module is tested here without editing this file.
 """
 
 import re
-from datetime import date
 from importlib.metadata import entry_points
 
 import pytest
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import migrate
 from app.jobs import run_recurring
 from app.modules import ModuleError, StationPlugin, configure, enable
-from app.plugin_api import Period
+from app.plugin_api import Period, local_today
 from app.plugin_host import GROUP, host
 from tenants.context import station_context
 from tenants.models import County, Station
@@ -183,7 +182,7 @@ def test_demo_data_loads_and_feeds_metrics_and_jobs(app, key, demo):
         assert ids and all(isinstance(v, int) for v in ids.values())
         params = {a for r in _rules(app, plugin) for a in r.arguments} - {"station_slug"}
         assert params <= set(ids), f"demo_data misses ids for {params - set(ids)}"
-        today = date.today()
+        today = local_today()
         with station_context(station):
             for metric in plugin.metrics:
                 value = metric.compute(Period.month(today.year, today.month))

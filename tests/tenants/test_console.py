@@ -118,14 +118,14 @@ def test_a_new_station_starts_with_the_modules_chosen(make_browser, app, demo):
 
 
 def test_county_leadership_compares_stations_on_the_dashboard(make_browser, demo, app):
-    from datetime import date
 
+    from app.plugin_api import local_today
     from plugins.courtyard.models import Session
     from tenants.context import station_context
 
     with app.app_context(), station_context(db.session.get(Station, demo.station("dongling").id)):
         held = db.session.scalars(select(Session.held_on)).all()
-    this_month = sum(d.strftime("%Y-%m") == date.today().strftime("%Y-%m") for d in held)
+    this_month = sum(d.strftime("%Y-%m") == local_today().strftime("%Y-%m") for d in held)
     lead = make_browser("county-lead")
     html = lead.get("/county/demo/dashboard").get_data(as_text=True)
     assert "说事活动" in html and "解决率" in html

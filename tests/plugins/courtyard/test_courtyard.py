@@ -2,13 +2,14 @@
 a result, the record book, the figures, personal data and the overdue job."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.plugin_api import local_today
 from plugins.courtyard.models import Concern, ConcernUpdate, Point
 from tenants.context import station_context
 from tenants.models import Station
@@ -38,7 +39,7 @@ def _point(admin):
 
 
 def _session(admin, point_id, **extra):
-    data = {"held_on": date.today().isoformat(), "attendees": "12", **extra}
+    data = {"held_on": local_today().isoformat(), "attendees": "12", **extra}
     response = admin.post(f"{BASE}/points/{point_id}/sessions/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/sessions/(\d+)$", response.location).group(1))
@@ -57,7 +58,7 @@ def test_point_session_concern_to_result_in_record_book_and_figures(app, admin):
     _concern(admin, session_id)
     concern_id = _in_liuxi(app, lambda: db.session.scalar(select(Concern.id)))
     due = _in_liuxi(app, lambda: db.session.get(Concern, concern_id).due_on)
-    assert due == date.today() + timedelta(days=14)  # the default follow-up span
+    assert due == local_today() + timedelta(days=14)  # the default follow-up span
     page = admin.get(f"{BASE}/").get_data(as_text=True)
     assert "村口路灯不亮" in page and "河坝村院坝" in page
 
@@ -87,7 +88,7 @@ def test_point_session_concern_to_result_in_record_book_and_figures(app, admin):
 def test_bad_input_is_refused_per_field_and_writes_nothing(app, admin):
     point_id = _point(admin)
     response = admin.post(f"{BASE}/points/{point_id}/sessions/new", {
-        "held_on": (date.today() + timedelta(days=3)).isoformat(), "attendees": "many",
+        "held_on": (local_today() + timedelta(days=3)).isoformat(), "attendees": "many",
         "host_id": "999999",
     })
     assert response.status_code == 400
@@ -96,7 +97,7 @@ def test_bad_input_is_refused_per_field_and_writes_nothing(app, admin):
     session_id = _session(admin, point_id)
     response = admin.post(f"{BASE}/sessions/{session_id}/concerns", {
         "category": "不存在的类别", "title": "", "raised_by_phone": "abc",
-        "due_on": (date.today() - timedelta(days=1)).isoformat(),
+        "due_on": (local_today() - timedelta(days=1)).isoformat(),
     })
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -145,18 +146,18 @@ def test_categories_and_due_span_come_from_the_settings(app, admin):
     assert refused.status_code == 400
     _concern(admin, session_id, category="出行事")
     due = _in_liuxi(app, lambda: db.session.scalar(select(Concern.due_on)))
-    assert due == date.today() + timedelta(days=3)
+    assert due == local_today() + timedelta(days=3)
 
 
 def test_overdue_job_flags_each_concern_once(app, admin):
-    session_id = _session(admin, _point(admin), held_on=(date.today() - timedelta(days=30))
+    session_id = _session(admin, _point(admin), held_on=(local_today() - timedelta(days=30))
                           .isoformat())
     _concern(admin, session_id)
     _concern(admin, session_id, title="已办结的事")
 
     def finish_second():
         second = db.session.scalars(select(Concern).order_by(Concern.id.desc())).first()
-        second.status, second.result, second.finished_on = "resolved", "好了", date.today()
+        second.status, second.result, second.finished_on = "resolved", "好了", local_today()
         db.session.commit()
 
     _in_liuxi(app, finish_second)
