@@ -12,8 +12,8 @@ def _sign_in(page, base, username):
     page.goto(base + "/")
     page.fill("#f-username", username)
     page.fill("#f-password", "fengqiao-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
 
 
 def test_officer_on_a_phone(phone, live_server, demo):
@@ -26,15 +26,17 @@ def test_officer_on_a_phone(phone, live_server, demo):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click(".navbar-toggler")
     page.locator("button[name=lang]").wait_for(state="visible")
-    page.click("button[name=lang]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[name=lang]")
     assert page.locator("h2").first.inner_text() == "Notices"
     page.goto(live_server + "/s/dongling/notices")
     assert "Notices" in page.title()  # remembered across pages
     page.click(".navbar-toggler")
+    page.locator(".navbar-collapse.show").wait_for()  # the menu has finished opening
     page.click("#user-menu")
-    page.click("text=Sign out")
-    page.wait_for_load_state()
+    page.locator("#user-menu[aria-expanded=true]").wait_for()
+    with page.expect_navigation():
+        page.click("text=Sign out")
     assert "/auth/sign-in" in page.url
 
 
@@ -42,13 +44,13 @@ def test_switching_between_two_stations(phone, live_server, demo):
     page = phone
     _sign_in(page, live_server, "roving-officer")
     assert page.url.endswith("/choose")
-    page.click("main >> text=青石派出所")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main >> text=青石派出所")
     assert page.url.endswith("/s/qingshi/")
     page.click(".navbar-toggler")
     page.click("#place-switcher")
-    page.click(".dropdown-menu >> text=东岭派出所")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(".dropdown-menu >> text=东岭派出所")
     assert re.search(r"/s/dongling/$", page.url)
     assert page.locator("h1").inner_text() == "东岭派出所"
 
@@ -59,7 +61,7 @@ def test_form_errors_are_shown_per_field(phone, live_server, demo):
     page.goto(live_server + "/s/dongling/members/new")
     page.fill("#f-username", "X")
     page.fill("#f-phone", "123")
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     assert page.locator(".invalid-feedback").count() == 3
     assert "此项为必填" in page.locator("#e-full_name").inner_text()
