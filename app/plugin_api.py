@@ -228,6 +228,11 @@ def current_station() -> Station:
     return g.station
 
 
+def current_role() -> str | None:
+    """The role the user acts with in the current station (``platform_admin`` included)."""
+    return g.get("role")
+
+
 def settings(key: str) -> dict:
     """The current station's settings for module ``key``, defaults filled in."""
     from app.plugin_host import host
@@ -300,4 +305,4 @@ def user_names(ids) -> dict[int, str]:
     return dict(rows.all())
 
 
-__all__ += ["local_today", "members", "user_names"]
+__all__ += ["current_role", "local_today", "members", "user_names"]

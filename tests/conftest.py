@@ -132,6 +132,8 @@ class Browser:
         return self._token
 
     def _remember_token(self, response):
+        if response.mimetype != "text/html":
+            return  # a download, JSON: no form in it
         match = CSRF_RE.search(response.get_data(as_text=True))
         if match:
             self._token = match.group(1)

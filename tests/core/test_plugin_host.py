@@ -46,7 +46,9 @@ def test_broken_and_misnamed_modules_are_reported_and_skipped(sample_app):
     with sample_app.app_context():
         plugins = host().plugins
         problems = {p.name: p.reason for p in host().problems}
-    assert list(plugins) == ["courtyard", "intake"]  # dependency order: intake needs courtyard
+    order = list(plugins)
+    assert order.index("courtyard") < order.index("intake")  # intake needs courtyard
+    assert not {"misnamed", "orphan"} & set(order)
     assert "ModuleNotFoundError" in problems["tests.plugins.samples.broken_import"]
     assert "blueprint 'wrong_name' must be named 'plugin_misnamed'" in \
         problems["tests.plugins.samples.misnamed"]

@@ -1,0 +1,38 @@
+"""Filtering cases for the list and the export: status, level, kind, village, officer,
+period."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.plugin_api import Form, Period, Text, fields, length, validate
+
+from .models import Case
+
+
+class CaseFilter(Form):
+    status = Text(load_default=None, validate=validate.OneOf(
+        ("open", "closed"), error=_l("Please choose one of the listed options.")))
+    level = fields.Integer(load_default=None, validate=validate.Range(1, 20))
+    kind = Text(load_default=None, validate=length(20))
+    village = Text(load_default=None, validate=length(60))
+    officer = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
+    period = Text(load_default=None, validate=validate.Regexp(
+        r"^20\d\d(-(0[1-9]|1[0-2]))?$", error=_l("Enter a month as YYYY-MM or a year.")))
+
+
+def filtered(data: dict):
+    query = select(Case).order_by(Case.opened_on.desc(), Case.id.desc())
+    if data.get("status"):
+        query = query.where(Case.status == data["status"])
+    if data.get("level"):
+        query = query.where(Case.level == data["level"])
+    if data.get("kind"):
+        query = query.where(Case.kind == data["kind"])
+    if data.get("village"):
+        query = query.where(Case.village.contains(data["village"]))
+    if data.get("officer"):
+        query = query.where(Case.officer_id == data["officer"])
+    if data.get("period"):
+        period = Period.parse(data["period"])
+        query = query.where(Case.opened_on >= period.start, Case.opened_on < period.end)
+    return query

@@ -1,0 +1,173 @@
+"""One schema per resource for forms and API alike, and the module's settings (the ladder)."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import validates, validates_schema
+
+from app.plugin_api import (
+    STATION_ROLES,
+    Form,
+    Lines,
+    Text,
+    ValidationError,
+    fields,
+    length,
+    local_today,
+    one_of,
+    validate,
+)
+
+from .models import METHODS, OUTCOMES, SOURCES, TYPES
+
+DEFAULT_KINDS = ["邻里纠纷", "土地边界", "用水纠纷", "婚姻家庭", "债务纠纷", "损害赔偿", "其他"]
+# Seed 000 (双堰): 百户长初调、治保主任复调、警务室联调; seed 004 (马良): the township office.
+DEFAULT_LEVELS = [
+    "百户长初调 | station_admin, officer, auxiliary",
+    "治保主任复调 | station_admin, officer, auxiliary",
+    "警务室联调 | station_admin, officer",
+    "综治办及相关部门专班 | station_admin, officer",
+]
+
+_dates = validate.Range(
+    date(1950, 1, 1), date(2100, 12, 31), error=_l("Please enter a date between 1950 and 2100.")
+)
+
+
+def parse_level(line: str) -> tuple[str, tuple[str, ...]]:
+    """``"警务室联调 | station_admin, officer"`` -> the level's name and who may act there
+    (every station role when none is named)."""
+    name, _, roles = line.partition("|")
+    named = tuple(r.strip() for r in roles.replace("，", ",").split(",") if r.strip())
+    return name.strip(), named or STATION_ROLES
+
+
+class Settings(Form):
+    levels = Lines(
+        maximum_length=120, load_default=lambda: list(DEFAULT_LEVELS),
+        validate=validate.Length(1, 8, error=_l("Give between 1 and 8 levels.")),
+        metadata={"label": _l("Levels of the ladder, lowest first"),
+                  "help": _l("One per line: the level's name, then '|' and the roles that may "
+                             "act there (station_admin, officer, auxiliary).")},
+    )
+    may_skip_levels = fields.Boolean(
+        load_default=False,
+        metadata={"label": _l("A case may skip levels when it is escalated")},
+    )
+    kinds = Lines(
+        maximum_length=20, load_default=lambda: list(DEFAULT_KINDS),
+        validate=validate.Length(1, 20, error=_l("Give between 1 and 20 kinds.")),
+        metadata={"label": _l("Kinds of dispute"), "help": _l("One per line.")},
+    )
+    stuck_days = fields.Integer(
+        load_default=15,
+        validate=validate.Range(1, 365, error=_l("Enter a number of days from 1 to 365.")),
+        metadata={"label": _l("Days at one level before a case shows as stuck")},
+    )
+    follow_up_days = fields.Integer(
+        load_default=30,
+        validate=validate.Range(1, 365, error=_l("Enter a number of days from 1 to 365.")),
+        metadata={"label": _l("Days after an agreement to visit and check it holds")},
+    )
+
+    @validates("levels")
+    def _roles_known(self, value, **kwargs):
+        for line in value:
+            name, roles = parse_level(line)
+            if not name:
+                raise ValidationError(_l("Each level needs a name."))
+            if set(roles) - set(STATION_ROLES):
+                raise ValidationError(_l(
+                    "Roles may be station_admin, officer and auxiliary."))
+
+
+class _Choices(Form):
+    def __init__(self, kinds=(), member_ids=(), **kwargs):
+        super().__init__(**kwargs)
+        self.kinds, self.member_ids = list(kinds), set(member_ids)
+
+
+class CaseForm(_Choices):
+    title = Text(required=True, validate=length(200))
+    kind = Text(required=True)
+    village = Text(load_default=None, validate=length(60))
+    narrative = Text(load_default=None, validate=length(8000))
+    source = Text(required=True, validate=one_of(SOURCES))
+    opened_on = fields.Date(required=True, validate=_dates)
+    dispute_began_on = fields.Date(load_default=None, validate=_dates)
+    officer_id = fields.Integer(load_default=None)
+
+    @validates("kind")
+    def _kind(self, value, **kwargs):
+        if value not in self.kinds:
+            raise ValidationError(_l("Please choose one of the listed options."))
+
+    @validates("officer_id")
+    def _officer(self, value, **kwargs):
+        if value is not None and value not in self.member_ids:
+            raise ValidationError(_l("Please choose one of the station's people."))
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        today = local_today()
+        if data.get("opened_on") and data["opened_on"] > today:
+            raise ValidationError(_l("A case cannot be opened in the future."), "opened_on")
+        began = data.get("dispute_began_on")
+        if began and data.get("opened_on") and began > data["opened_on"]:
+            raise ValidationError(
+                _l("The dispute cannot begin after the case was opened."), "dispute_began_on")
+
+
+class PartyForm(Form):
+    kind = Text(load_default="person", validate=one_of(("person", "organisation")))
+    name = Text(required=True, validate=length(100))
+    phone = Text(load_default=None, validate=validate.Regexp(
+        r"^[0-9+\- ]{5,20}$", error=_l("Please enter a phone number.")))
+    id_number = Text(load_default=None, validate=validate.Regexp(
+        r"^(\d{17}[\dXx]|[0-9A-Z]{18})$",
+        error=_l("Enter an 18-character ID number or unified social credit code.")))
+
+
+class AttemptForm(Form):
+    held_on = fields.Date(required=True, validate=_dates)
+    mediator = Text(required=True, validate=length(100))
+    method = Text(required=True, validate=one_of(METHODS))
+    meeting_link = Text(load_default=None, validate=[length(300), validate.URL(
+        schemes={"http", "https"}, require_tld=False, error=_l("Please enter a web address."))])
+    mediation_type = Text(required=True, validate=one_of(TYPES))
+    notes = Text(required=True, validate=length(8000))
+
+    @validates_schema
+    def _video_has_a_link(self, data, **kwargs):
+        if data.get("method") == "video" and not data.get("meeting_link"):
+            raise ValidationError(_l("A video mediation needs its meeting link."), "meeting_link")
+        if data.get("held_on") and data["held_on"] > local_today():
+            raise ValidationError(_l("An attempt cannot be recorded before it happens."),
+                                  "held_on")
+
+
+class EscalateForm(Form):
+    to_level = fields.Integer(required=True)
+    reason = Text(required=True, validate=length(2000))
+
+
+class CloseForm(Form):
+    outcome = Text(required=True, validate=one_of(OUTCOMES))
+    note = Text(required=True, validate=length(4000))
+    terms = Text(load_default=None, validate=length(8000))
+    confirmed = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _agreement_has_terms(self, data, **kwargs):
+        if data.get("outcome") == "agreement":
+            if not data.get("terms"):
+                raise ValidationError(_l("Write the terms the parties agreed."), "terms")
+            if not data.get("confirmed"):
+                raise ValidationError(
+                    _l("The parties must confirm the agreement."), "confirmed")
+
+
+class FollowUpForm(Form):
+    followed_up_on = fields.Date(required=True, validate=_dates)
+    holds = fields.Boolean(required=True)
+    notes = Text(required=True, validate=length(4000))

@@ -1,0 +1,336 @@
+"""The module's pages: cases, the ladder (attempt, escalate, close), the agreement and its
+follow-up, lists with filters and the monthly export."""
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.plugin_api import (
+    STATION_PII,
+    audit_event,
+    blueprint,
+    current_role,
+    current_user,
+    db,
+    handoffs_to,
+    load,
+    local_today,
+    members,
+    require,
+    settings,
+    user_names,
+    utcnow,
+)
+
+from .labels import LABELS, label
+from .ladder import Ladder
+from .listing import CaseFilter, filtered
+from .models import AGREEMENT, CLOSED, Agreement, Attempt, Case, Event, Party, Reminder
+from .schemas import AttemptForm, CaseForm, CloseForm, EscalateForm, FollowUpForm, PartyForm
+
+KEY = "mediation"
+VIEW, RECORD = "mediation.view", "mediation.record"
+
+bp = blueprint(KEY, __name__)
+
+
+@bp.context_processor
+def _helpers():
+    return {"label": label, "labels": LABELS, "today": local_today()}
+
+
+def _get(model, object_id: int):
+    row = db.session.scalar(select(model).where(model.id == object_id))
+    if row is None:
+        abort(404)
+    return row
+
+
+def _choices(pairs, blank="—"):
+    return [("", blank)] + [(str(v), t) for v, t in pairs]
+
+
+# -- lists ---------------------------------------------------------------------------------
+
+@bp.get("/")
+@require(VIEW)
+def index():
+    data, errors = load(CaseFilter(), request.args)
+    config = settings(KEY)
+    cases = db.session.scalars(filtered(data or {}).limit(500)).all() if data else []
+    return render_template(
+        "mediation/index.html", cases=cases, errors=errors, form=request.args,
+        ladder=Ladder(config), kinds=config["kinds"], officers=_choices(members(), _("All")),
+        people=user_names(c.officer_id for c in cases),
+        parties=_parties_of([c.id for c in cases]),
+    ), (400 if errors else 200)
+
+
+def _parties_of(case_ids) -> dict[int, list[Party]]:
+    out: dict[int, list[Party]] = {}
+    if case_ids:
+        for p in db.session.scalars(select(Party).where(Party.case_id.in_(case_ids))
+                                    .order_by(Party.id)):
+            out.setdefault(p.case_id, []).append(p)
+    return out
+
+
+@bp.get("/export.xlsx")
+@require(VIEW)
+def export():
+    from .export import workbook_response
+
+    data, errors = load(CaseFilter(), request.args)
+    if errors:
+        abort(400)
+    cases = db.session.scalars(filtered(data)).all()
+    audit_event("mediation.export", object_type="mediation_case", object_id=None,
+                changes={"rows": len(cases), "filters": {k: str(v) for k, v in data.items()
+                                                           if v is not None}})
+    db.session.commit()
+    return workbook_response(cases, _parties_of([c.id for c in cases]), Ladder(settings(KEY)),
+                             user_names(c.officer_id for c in cases))
+
+
+# -- opening a case ------------------------------------------------------------------------
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@require(RECORD)
+def case_new():
+    config = settings(KEY)
+    choices = members()
+    errors, form = {}, request.form
+    if request.method == "POST":
+        data, errors = load(CaseForm(kinds=config["kinds"], member_ids=[m[0] for m in choices]),
+                            form)
+        parties = []
+        for side in ("a", "b"):
+            raw = {k[2:]: v for k, v in form.items() if k.startswith(f"{side}_")}
+            if side == "b" and not any(v.strip() for v in raw.values() if v != "person"):
+                continue  # the other side may be unknown yet
+            party, party_errors = load(PartyForm(), raw)
+            errors.update({f"{side}_{k}": v for k, v in party_errors.items()})
+            parties.append(party)
+        if not errors:
+            case = open_case(data, parties, detail=None)
+            db.session.commit()
+            flash(_("The case is opened at level 1."), "success")
+            return redirect(url_for(".case", case_id=case.id))
+    else:
+        form = {"opened_on": local_today().isoformat(), "source": "walk_in",
+                "officer_id": str(current_user.id)}
+    return render_template("mediation/case_new.html", errors=errors, form=form,
+                           kinds=config["kinds"], officers=_choices(choices)), (
+        400 if errors else 200)
+
+
+def open_case(data: dict, parties, detail: str | None) -> Case:
+    """A new case at the first level with its parties and the first line of its timeline."""
+    case = Case(level=1, level_since=data["opened_on"], created_by=_user_id(), **data)
+    db.session.add(case)
+    db.session.flush()
+    for party in parties:
+        db.session.add(Party(case_id=case.id, **party))
+    db.session.add(Event(case_id=case.id, action="opened", level=1, detail=detail,
+                         author_id=_user_id()))
+    db.session.flush()
+    return case
+
+
+def _user_id():
+    return current_user.id if current_user.is_authenticated else None
+
+
+# -- one case ------------------------------------------------------------------------------
+
+@bp.get("/cases/<int:case_id>")
+@require(VIEW)
+def case(case_id: int):
+    return _page(_get(Case, case_id))
+
+
+def _page(case: Case, errors=None, form=None, revealed=False, status=200):
+    errors = errors or {}
+    agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+    people = user_names([case.officer_id] + [e.author_id for e in case.events])
+    ladder = Ladder(settings(KEY))
+    return render_template(
+        "mediation/case.html", case=case, agreement=agreement, people=people, ladder=ladder,
+        may_act=ladder.may_act(case.level, current_role()), errors=errors, form=form or {},
+        revealed=revealed, came_from=handoffs_to(KEY, "case", case.id),
+    ), (400 if errors and status == 200 else status)
+
+
+def _act(case_id: int, form_class, action):
+    """Run one state change on a case: the version it was read at must be current, the
+    form valid and the move legal; otherwise the page comes back with the reason and
+    nothing is saved."""
+    case = _get(Case, case_id)
+    if request.form.get("version") != str(case.version):
+        return _conflict(case)
+    data, errors = load(form_class(), request.form) if form_class else ({}, {})
+    if errors:
+        return _page(case, errors, request.form)
+    refusal = action(case, data)
+    if refusal:
+        db.session.rollback()
+        return _page(_get(Case, case_id), {"_schema": refusal}, request.form)
+    case.updated_at = utcnow()  # every act bumps the case's version
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _conflict(_get(Case, case_id))
+    return redirect(url_for(".case", case_id=case_id))
+
+
+def _conflict(case: Case):
+    return _page(case, {"_schema": _(
+        "Someone else changed this case while you were working on it. Your change was not "
+        "saved: read the case again below and redo it if it still applies.")}, status=409)
+
+
+def _event(case: Case, action: str, detail: str | None = None) -> None:
+    db.session.add(Event(case_id=case.id, action=action, level=case.level, detail=detail,
+                         author_id=_user_id()))
+
+
+@bp.post("/cases/<int:case_id>/attempts")
+@require(RECORD)
+def attempt(case_id: int):
+    def record(case, data):
+        ladder = Ladder(settings(KEY))
+        refusal = ladder.refuse_acting(case, current_role())
+        if refusal:
+            return refusal
+        db.session.add(Attempt(case_id=case.id, level=case.level, created_by=_user_id(),
+                               **data))
+        _event(case, "attempt", f"{data['mediator']}: {data['notes']}")
+        flash(_("The attempt is recorded."), "success")
+        return None
+
+    return _act(case_id, AttemptForm, record)
+
+
+@bp.post("/cases/<int:case_id>/escalate")
+@require(RECORD)
+def escalate(case_id: int):
+    def move(case, data):
+        ladder = Ladder(settings(KEY))
+        refusal = ladder.refuse_escalation(case, data["to_level"], current_role())
+        if refusal:
+            return refusal
+        from_level = case.level
+        case.level, case.level_since = data["to_level"], local_today()
+        _event(case, "escalated", _("From %(a)s to %(b)s: %(reason)s",
+                                    a=ladder.name(from_level), b=ladder.name(case.level),
+                                    reason=data["reason"]))
+        flash(_("The case moved up to %(level)s.", level=ladder.name(case.level)), "success")
+        return None
+
+    return _act(case_id, EscalateForm, move)
+
+
+@bp.post("/cases/<int:case_id>/close")
+@require(RECORD)
+def close(case_id: int):
+    def finish(case, data):
+        ladder = Ladder(settings(KEY))
+        refusal = ladder.refuse_acting(case, current_role())
+        if refusal:
+            return refusal
+        today = local_today()
+        case.status, case.outcome, case.closed_on = CLOSED, data["outcome"], today
+        if data["outcome"] == AGREEMENT:
+            days = settings(KEY)["follow_up_days"]
+            db.session.add(Agreement(case_id=case.id, terms=data["terms"], confirmed=True,
+                                     signed_on=today, follow_up_on=today + timedelta(days=days)))
+        _event(case, "closed", f"{label('outcome', data['outcome'])}: {data['note']}")
+        db.session.execute(db.delete(Reminder).where(Reminder.case_id == case.id,
+                                                     Reminder.kind == "stuck"))
+        flash(_("The case is closed: %(outcome)s.", outcome=label("outcome", data["outcome"])),
+              "success")
+        return None
+
+    return _act(case_id, CloseForm, finish)
+
+
+@bp.post("/cases/<int:case_id>/follow-up")
+@require(RECORD)
+def follow_up(case_id: int):
+    def visit(case, data):
+        agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+        if agreement is None:
+            return _("Only an agreement is followed up.")
+        if agreement.followed_up_on is not None:
+            return _("The follow-up visit is already recorded.")
+        if data["followed_up_on"] < agreement.signed_on or data["followed_up_on"] > local_today():
+            return _("The visit must fall between the agreement and today.")
+        agreement.followed_up_on, agreement.holds = data["followed_up_on"], data["holds"]
+        agreement.follow_up_notes = data["notes"]
+        db.session.execute(db.delete(Reminder).where(Reminder.case_id == case.id,
+                                                     Reminder.kind == "follow_up"))
+        holds = _("the agreement holds") if data["holds"] else _("the agreement does not hold")
+        _event(case, "follow_up", f"{holds}: {data['notes']}")
+        flash(_("The follow-up visit is recorded."), "success")
+        return None
+
+    return _act(case_id, FollowUpForm, visit)
+
+
+@bp.post("/cases/<int:case_id>/parties")
+@require(RECORD)
+def party_add(case_id: int):
+    def add(case, data):
+        db.session.add(Party(case_id=case.id, **data))
+        _event(case, "party", label("party_kind", data["kind"]))
+        return None
+
+    return _act(case_id, PartyForm, add)
+
+
+@bp.post("/cases/<int:case_id>/reveal")
+@require(STATION_PII)
+def reveal(case_id: int):
+    case = _get(Case, case_id)
+    audit_event("pii.reveal", object_type="mediation_case", object_id=case.id,
+                changes={"fields": ["name", "phone", "id_number"]})
+    db.session.commit()
+    return _page(case, revealed=True)
+
+
+@bp.get("/cases/<int:case_id>/agreement")
+@require(RECORD)
+def agreement_print(case_id: int):
+    """The agreement (调解协议书) as a print-ready page, in Chinese whatever the UI language:
+    it is the document the parties sign."""
+    case = _get(Case, case_id)
+    agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+    if agreement is None:
+        abort(404)
+    audit_event("pii.reveal", object_type="mediation_agreement", object_id=agreement.id,
+                changes={"fields": ["name", "phone", "id_number"], "for": "print"})
+    db.session.commit()
+    attempts = [a for a in case.attempts if a.level == case.level]
+    return render_template(
+        "mediation/agreement_print.html", case=case, agreement=agreement,
+        mediator=attempts[-1].mediator if attempts else "", ladder=Ladder(settings(KEY)),
+    )
+
+
+def object_url(object_type: str, object_id: int) -> str | None:
+    if object_type == "case":
+        return url_for("plugin_mediation.case", case_id=object_id)
+    return None
+
+
+def home_card():
+    reminders = db.session.execute(
+        select(Reminder, Case.title).join(Case, (Case.id == Reminder.case_id)
+                                          & (Case.tenant_id == Reminder.tenant_id))
+        .order_by(Reminder.since).limit(8)
+    ).all()
+    return render_template("mediation/_home_card.html", reminders=reminders, label=label)
