@@ -233,3 +233,24 @@ def test_reminders_for_overdue_follow_ups_and_stuck_cases(app, admin):
     assert kinds == ["stuck"]
     assert _in_liuxi(app, lambda: db.session.scalars(
         select(Event.action).where(Event.case_id == agreed_id)).all())[-1] == "follow_up"
+
+
+def test_two_saves_racing_past_the_form_check_still_do_not_overwrite(app, admin):
+    """Both requests read version 1; the database lets only the first UPDATE through."""
+    from sqlalchemy.orm import Session as OrmSession
+    from sqlalchemy.orm.exc import StaleDataError
+
+    case_id = _open(admin)
+    with app.app_context():
+        station = db.session.scalar(select(Station).where(Station.slug == "liuxi"))
+        with station_context(station), OrmSession(db.engine) as first, \
+                OrmSession(db.engine) as second:
+            a = first.scalar(select(Case).where(Case.id == case_id))
+            b = second.scalar(select(Case).where(Case.id == case_id))
+            a.level = 2
+            first.commit()
+            b.status, b.outcome = "closed", "withdrawn"
+            with pytest.raises(StaleDataError):
+                second.commit()
+    case = _in_liuxi(app, lambda: db.session.get(Case, case_id))
+    assert (case.level, case.status) == (2, "open")
