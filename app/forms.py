@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-__all__ = ["Form", "Lines", "Text", "ValidationError", "fields", "load", "validate"]
+__all__ = ["Form", "Lines", "Text", "choices", "ValidationError", "fields", "load", "validate"]
 
 _MESSAGES = {
     "required": _l("This field is required."),
@@ -60,6 +60,12 @@ class Form(Schema):
                 messages["invalid"] = message
         messages.setdefault("invalid", _l("Please enter a valid value."))
         field_obj.error_messages = {**field_obj.error_messages, **messages}
+
+
+def choices(pairs, blank: str = "—") -> list[tuple[str, str]]:
+    """``(value, text)`` pairs for a select with an empty first option, values as strings
+    as a form posts them back."""
+    return [("", blank)] + [(str(value), text) for value, text in pairs]
 
 
 def length(maximum: int, minimum: int = 1):

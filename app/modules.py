@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.forms import load
 from app.plugin_api import Plugin
-from app.plugin_host import effective_settings, host
+from app.plugin_host import host
 from tenants.models import Station, utcnow
 from tenants.scoping import TenantScoped
 
@@ -131,6 +131,3 @@ def configure(station: Station, key: str, data) -> StationPlugin:
     row.settings = clean
     return row
 
-
-def settings_of(plugin: Plugin, row: StationPlugin | None) -> dict:
-    return effective_settings(plugin, row.settings if row else None)

@@ -27,23 +27,36 @@ from marshmallow import Schema
 from app import audit
 from app.access import can, require
 from app.extensions import db
-from app.forms import Form, Lines, Text, ValidationError, fields, length, load, one_of, validate
+from app.forms import (
+    Form,
+    Lines,
+    Text,
+    ValidationError,
+    choices,
+    fields,
+    length,
+    load,
+    one_of,
+    validate,
+)
 from app.jobs import enqueue
 from app.navigation import NavItem as NavEntry  # endpoint, label, permission
 from app.permissions import COUNTY_ROLES, STATION_PII, STATION_ROLES, STATION_VIEW
 from app.pii import mask
 from tenants.models import Station, utcnow
 from tenants.scoping import TenantScoped, tenant_foreign_key
+from tenants.web import scoped_or_404 as get_or_404
 from tenants.web import station_blueprint
 
 __all__ = [
     "ALL_ROLES", "COUNTY_ROLES", "STATION_PII", "STATION_ROLES", "STATION_VIEW",
     "Form", "Handoff", "HandoffTarget", "Job", "Lines", "Metric", "NavEntry", "Period",
     "Permission", "Plugin", "Receipt", "Station", "TenantScoped", "Text", "ValidationError",
-    "api_blueprint", "audit_event", "blueprint", "can", "current_station", "current_user",
-    "db", "enqueue", "fields", "hand_off", "handoff_targets", "handoffs_from", "handoffs_to",
-    "length", "load", "mask", "one_of", "require", "settings", "tenant_foreign_key",
-    "utcnow", "validate",
+    "api_blueprint", "audit_event", "blueprint", "can", "choices", "current_role",
+    "current_station", "current_user", "db", "enqueue", "fields", "get_or_404", "hand_off",
+    "handoff_targets", "handoffs_from", "handoffs_to",
+    "length", "load", "local_today", "mask", "members", "one_of", "require", "settings",
+    "tenant_foreign_key", "user_names", "utcnow", "validate",
 ]
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -304,5 +317,3 @@ def user_names(ids) -> dict[int, str]:
     rows = db.session.execute(db.select(User.id, User.full_name).where(User.id.in_(ids)))
     return dict(rows.all())
 
-
-__all__ += ["current_role", "local_today", "members", "user_names"]

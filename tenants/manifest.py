@@ -28,7 +28,7 @@ from app.plugin_host import host
 from app.users import User, normalise_username
 from tenants.context import county_context
 from tenants.models import County, Station
-from tenants.onboarding import OnboardingError, _slug, create_county, create_station
+from tenants.onboarding import SLUG_RULE, OnboardingError, create_county, create_station
 
 _UNKNOWN = {"unknown": _l("Unknown key: check its spelling.")}
 
@@ -41,7 +41,7 @@ class _Strict(Form):
 
 
 class CountySpec(_Strict):
-    slug = Text(required=True, validate=_slug)
+    slug = Text(required=True, validate=SLUG_RULE)
     name = Text(required=True, validate=length(100))
 
 
@@ -53,7 +53,7 @@ class AdminSpec(PersonForm):
 
 
 class StationSpec(_Strict):
-    slug = Text(required=True, validate=_slug)
+    slug = Text(required=True, validate=SLUG_RULE)
     name = Text(required=True, validate=length(100))
     modules = fields.Raw(load_default=dict)
     admins = fields.List(fields.Nested(AdminSpec), load_default=list)

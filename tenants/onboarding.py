@@ -15,7 +15,7 @@ from app.forms import Form, Text, ValidationError, length, load, validate
 from tenants.context import station_context
 from tenants.models import SLUG_RE, County, Station
 
-_slug = validate.Regexp(
+SLUG_RULE = validate.Regexp(
     SLUG_RE, error=_l("2 to 64 characters: lower-case letters, digits and '-'.")
 )
 
@@ -25,7 +25,7 @@ class _NamedForm(Form):
 
     model: type
     name = Text(required=True, validate=length(100))
-    slug = Text(required=True, validate=_slug)
+    slug = Text(required=True, validate=SLUG_RULE)
 
     @validates("slug")
     def _unique(self, value, **kwargs):

@@ -35,6 +35,18 @@ def county_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs
     return bp
 
 
+def scoped_or_404(model, object_id: int):
+    """The station-owned row ``object_id`` of ``model``, or a 404.
+
+    A plain filtered SELECT (not ``Session.get``), so the tenant filter applies and another
+    station's row is simply not found.
+    """
+    row = db.session.scalar(select(model).where(model.id == object_id))
+    if row is None:
+        abort(404)
+    return row
+
+
 def _require_sign_in() -> None:
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())

@@ -70,6 +70,19 @@ def _clean_database(app):
                     conn.execute(text(f'DELETE FROM "{table}"'))
 
 
+def within_station(app, slug, fn):
+    """``fn()`` in an app context inside station ``slug``'s tenant context; its result."""
+    from sqlalchemy import select
+
+    from tenants.context import station_context
+    from tenants.models import Station
+
+    with app.app_context():
+        station = db.session.scalar(select(Station).where(Station.slug == slug))
+        with station_context(station):
+            return fn()
+
+
 @pytest.fixture
 def ctx(app):
     """An app context for tests that work with the models directly."""

@@ -13,10 +13,10 @@ from marshmallow import fields, validate
 from app.access import require
 from app.extensions import db
 from app.forms import Lines
-from app.modules import ModuleError, configure, disable, enable, settings_of, station_modules
+from app.modules import ModuleError, configure, disable, enable, station_modules
 from app.permissions import STATION_MODULES
 from app.plugin_api import Plugin
-from app.plugin_host import host
+from app.plugin_host import effective_settings, host
 from app.station.blueprint import bp
 
 
@@ -102,7 +102,7 @@ def _switch(key: str, on: bool):
 def module_settings(plugin_key: str):
     plugin = _plugin(plugin_key)
     row = station_modules().get(plugin_key)
-    errors, values = {}, settings_of(plugin, row)
+    errors, values = {}, effective_settings(plugin, row.settings if row else None)
     if request.method == "POST":
         posted = request.form.to_dict()
         blank = {}

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select
@@ -16,6 +16,7 @@ from app.permissions import STATION_NOTICES, STATION_VIEW
 from app.station.blueprint import bp
 from tenants.models import utcnow
 from tenants.scoping import TenantScoped
+from tenants.web import scoped_or_404
 
 
 class Notice(TenantScoped, db.Model):
@@ -35,11 +36,7 @@ class NoticeForm(Form):
 
 
 def _get(notice_id: int) -> Notice:
-    # A plain SELECT, so the tenant filter applies: another station's notice is a 404.
-    notice = db.session.scalar(select(Notice).where(Notice.id == notice_id))
-    if notice is None:
-        abort(404)
-    return notice
+    return scoped_or_404(Notice, notice_id)
 
 
 @bp.get("/notices")

@@ -84,6 +84,8 @@ class Concern(TenantScoped, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
     result: Mapped[str | None] = mapped_column(SQLText)
     finished_on: Mapped[date | None]
+    # Set once by the daily job when it notes the concern in its trail as overdue (so a
+    # rerun adds nothing); pages work out "overdue" from the due date itself.
     overdue: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -3,7 +3,7 @@ result."""
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -14,8 +14,10 @@ from app.plugin_api import (
     Period,
     audit_event,
     blueprint,
+    choices,
     current_user,
     db,
+    get_or_404,
     hand_off,
     handoff_targets,
     handoffs_from,
@@ -44,22 +46,9 @@ STATUS_LABELS = {
 }
 
 
-def _choices(pairs, blank: str = "—") -> list[tuple[str, str]]:
-    """``(value, text)`` pairs for a select, values as the form posts them."""
-    return [("", blank)] + [(str(value), text) for value, text in pairs]
-
-
 @bp.context_processor
 def _labels():
-    return {"status_labels": STATUS_LABELS, "today": local_today(), "choices": _choices}
-
-
-def _get(model, object_id: int):
-    # A filtered SELECT: another station's row is simply not found.
-    row = db.session.scalar(select(model).where(model.id == object_id))
-    if row is None:
-        abort(404)
-    return row
+    return {"status_labels": STATUS_LABELS, "today": local_today(), "choices": choices}
 
 
 def _status_code(errors) -> int:
@@ -118,7 +107,7 @@ def point_new():
 @bp.route("/points/<int:point_id>/edit", methods=["GET", "POST"])
 @require(POINTS)
 def point_edit(point_id: int):
-    point = _get(Point, point_id)
+    point = get_or_404(Point, point_id)
     errors = {}
     form = request.form
     if request.method == "POST":
@@ -140,7 +129,7 @@ def point_edit(point_id: int):
 @require(VIEW)
 def point(point_id: int):
     """The record book (记录簿): every session at the point, what was raised, what came of it."""
-    point = _get(Point, point_id)
+    point = get_or_404(Point, point_id)
     sessions = point.sessions
     people = user_names(
         [s.host_id for s in sessions]
@@ -155,7 +144,7 @@ def point(point_id: int):
 @bp.route("/points/<int:point_id>/sessions/new", methods=["GET", "POST"])
 @require(RECORD)
 def session_new(point_id: int):
-    point = _get(Point, point_id)
+    point = get_or_404(Point, point_id)
     choices = members()
     errors = {}
     form = request.form
@@ -176,7 +165,7 @@ def session_new(point_id: int):
 @bp.get("/sessions/<int:session_id>")
 @require(VIEW)
 def session(session_id: int):
-    return _session_page(_get(Session, session_id), {}, {})
+    return _session_page(get_or_404(Session, session_id), {}, {})
 
 
 def _session_page(session: Session, errors: dict, form):
@@ -194,7 +183,7 @@ def _session_page(session: Session, errors: dict, form):
 @bp.post("/sessions/<int:session_id>/concerns")
 @require(RECORD)
 def concern_new(session_id: int):
-    session = _get(Session, session_id)
+    session = get_or_404(Session, session_id)
     config = settings(KEY)
     schema = ConcernForm(members=members(), categories=config["categories"])
     data, errors = load(schema, request.form)
@@ -241,7 +230,7 @@ def concerns():
 @bp.get("/concerns/<int:concern_id>")
 @require(VIEW)
 def concern(concern_id: int):
-    return _concern_page(_get(Concern, concern_id))
+    return _concern_page(get_or_404(Concern, concern_id))
 
 
 def _concern_page(concern: Concern, errors=None, form=None, revealed=False):
@@ -258,7 +247,7 @@ def _concern_page(concern: Concern, errors=None, form=None, revealed=False):
 @bp.post("/concerns/<int:concern_id>/progress")
 @require(RECORD)
 def concern_progress(concern_id: int):
-    concern = _get(Concern, concern_id)
+    concern = get_or_404(Concern, concern_id)
     if concern.finished:
         return _concern_page(concern, {"_schema": _("This concern is already finished.")})
     data, errors = load(ProgressForm(), request.form)
@@ -268,7 +257,6 @@ def concern_progress(concern_id: int):
     if concern.finished:
         concern.result = data["result"]
         concern.finished_on = local_today()
-        concern.overdue = False
     db.session.add(ConcernUpdate(concern_id=concern.id, status=data["status"],
                                  note=data["note"], author_id=current_user.id))
     db.session.commit()
@@ -279,7 +267,7 @@ def concern_progress(concern_id: int):
 @bp.post("/concerns/<int:concern_id>/reveal")
 @require(STATION_PII)
 def concern_reveal(concern_id: int):
-    concern = _get(Concern, concern_id)
+    concern = get_or_404(Concern, concern_id)
     audit_event("pii.reveal", object_type="courtyard_concern", object_id=concern.id,
                 changes={"fields": ["raised_by", "raised_by_phone"]})
     db.session.commit()
@@ -289,7 +277,7 @@ def concern_reveal(concern_id: int):
 @bp.post("/concerns/<int:concern_id>/handoff")
 @require(RECORD)
 def concern_handoff(concern_id: int):
-    concern = _get(Concern, concern_id)
+    concern = get_or_404(Concern, concern_id)
     target = request.form.get("target", "")
     people = ({"name": concern.raised_by, "phone": concern.raised_by_phone},) \
         if concern.raised_by else ()

@@ -12,9 +12,11 @@ from app.plugin_api import (
     STATION_PII,
     audit_event,
     blueprint,
+    choices,
     current_role,
     current_user,
     db,
+    get_or_404,
     handoffs_to,
     load,
     local_today,
@@ -42,17 +44,6 @@ def _helpers():
     return {"label": label, "labels": LABELS, "today": local_today()}
 
 
-def _get(model, object_id: int):
-    row = db.session.scalar(select(model).where(model.id == object_id))
-    if row is None:
-        abort(404)
-    return row
-
-
-def _choices(pairs, blank="—"):
-    return [("", blank)] + [(str(v), t) for v, t in pairs]
-
-
 # -- lists ---------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -63,7 +54,7 @@ def index():
     cases = db.session.scalars(filtered(data or {}).limit(500)).all() if data else []
     return render_template(
         "mediation/index.html", cases=cases, errors=errors, form=request.args,
-        ladder=Ladder(config), kinds=config["kinds"], officers=_choices(members(), _("All")),
+        ladder=Ladder(config), kinds=config["kinds"], officers=choices(members(), _("All")),
         people=user_names(c.officer_id for c in cases),
         parties=_parties_of([c.id for c in cases]),
     ), (400 if errors else 200)
@@ -101,10 +92,10 @@ def export():
 @require(RECORD)
 def case_new():
     config = settings(KEY)
-    choices = members()
+    staff = members()
     errors, form = {}, request.form
     if request.method == "POST":
-        data, errors = load(CaseForm(kinds=config["kinds"], member_ids=[m[0] for m in choices]),
+        data, errors = load(CaseForm(kinds=config["kinds"], member_ids=[m[0] for m in staff]),
                             form)
         parties = []
         for side in ("a", "b"):
@@ -123,7 +114,7 @@ def case_new():
         form = {"opened_on": local_today().isoformat(), "source": "walk_in",
                 "officer_id": str(current_user.id)}
     return render_template("mediation/case_new.html", errors=errors, form=form,
-                           kinds=config["kinds"], officers=_choices(choices)), (
+                           kinds=config["kinds"], officers=choices(staff)), (
         400 if errors else 200)
 
 
@@ -149,7 +140,7 @@ def _user_id():
 @bp.get("/cases/<int:case_id>")
 @require(VIEW)
 def case(case_id: int):
-    return _page(_get(Case, case_id))
+    return _page(get_or_404(Case, case_id))
 
 
 def _page(case: Case, errors=None, form=None, revealed=False, status=200):
@@ -168,7 +159,7 @@ def _act(case_id: int, form_class, action):
     """Run one state change on a case: the version it was read at must be current, the
     form valid and the move legal; otherwise the page comes back with the reason and
     nothing is saved."""
-    case = _get(Case, case_id)
+    case = get_or_404(Case, case_id)
     if request.form.get("version") != str(case.version):
         return _conflict(case)
     data, errors = load(form_class(), request.form) if form_class else ({}, {})
@@ -177,13 +168,13 @@ def _act(case_id: int, form_class, action):
     refusal = action(case, data)
     if refusal:
         db.session.rollback()
-        return _page(_get(Case, case_id), {"_schema": refusal}, request.form)
+        return _page(get_or_404(Case, case_id), {"_schema": refusal}, request.form)
     case.updated_at = utcnow()  # every act bumps the case's version
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        return _conflict(_get(Case, case_id))
+        return _conflict(get_or_404(Case, case_id))
     return redirect(url_for(".case", case_id=case_id))
 
 
@@ -295,7 +286,7 @@ def party_add(case_id: int):
 @bp.post("/cases/<int:case_id>/reveal")
 @require(STATION_PII)
 def reveal(case_id: int):
-    case = _get(Case, case_id)
+    case = get_or_404(Case, case_id)
     audit_event("pii.reveal", object_type="mediation_case", object_id=case.id,
                 changes={"fields": ["name", "phone", "id_number"]})
     db.session.commit()
@@ -307,7 +298,7 @@ def reveal(case_id: int):
 def agreement_print(case_id: int):
     """The agreement (调解协议书) as a print-ready page, in Chinese whatever the UI language:
     it is the document the parties sign."""
-    case = _get(Case, case_id)
+    case = get_or_404(Case, case_id)
     agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
     if agreement is None:
         abort(404)

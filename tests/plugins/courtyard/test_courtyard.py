@@ -11,8 +11,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.plugin_api import local_today
 from plugins.courtyard.models import Concern, ConcernUpdate, Point
-from tenants.context import station_context
-from tenants.models import Station
+from tests.conftest import within_station
 
 BASE = "/s/liuxi/courtyard"
 
@@ -26,10 +25,7 @@ def admin(make_browser, demo):
 
 
 def _in_liuxi(app, fn):
-    with app.app_context():
-        station = db.session.scalar(select(Station).where(Station.slug == "liuxi"))
-        with station_context(station):
-            return fn()
+    return within_station(app, "liuxi", fn)
 
 
 def _point(admin):

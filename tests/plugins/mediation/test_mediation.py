@@ -16,6 +16,7 @@ from app.plugin_api import local_today
 from plugins.mediation.models import Agreement, Case, Event, Reminder
 from tenants.context import station_context
 from tenants.models import Station
+from tests.conftest import within_station
 
 BASE = "/s/liuxi/mediation"
 
@@ -28,10 +29,7 @@ def admin(make_browser, demo):
 
 
 def _in_liuxi(app, fn):
-    with app.app_context():
-        station = db.session.scalar(select(Station).where(Station.slug == "liuxi"))
-        with station_context(station):
-            return fn()
+    return within_station(app, "liuxi", fn)
 
 
 def _open(b, **extra):
