@@ -24,15 +24,23 @@ class BoundedInt(IntegerConverter):
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    from app import health, logs
+
     instance = os.environ.get("FENGQIAO_INSTANCE") or str(ROOT / "instance")
     app = Flask(__name__, instance_path=instance)
     app.config.from_mapping(config.load(app.instance_path, overrides))
+    logs.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["ENV"] == "test":
         from app.passwords import use_test_cost
 
         use_test_cost()
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # Ids in URLs fit the database's integer: a longer number is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
     db.init_app(app)
@@ -43,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_login(app)
     _init_babel(app)
     _register_models()
+    health.init_app(app)  # before the web shell, whose old /healthz it replaces
     _register_blueprints(app)
     _init_request_hooks(app)
 
@@ -85,6 +94,7 @@ def _register_models() -> None:
     import app.modules  # noqa: F401
     import app.station.notices  # noqa: F401
     import app.users  # noqa: F401
+    import tenants.row_security  # noqa: F401
     import tenants.scoping  # noqa: F401
 
 
@@ -116,8 +126,10 @@ def _register_blueprints(app: Flask) -> None:
 def _init_request_hooks(app: Flask) -> None:
     from app.web.views import places
 
-    @app.before_request
-    def _request_id():
+    # Before every other hook (URL value preprocessors run before before_request), since a
+    # station's preprocessor may end the request (sign-in, 404, database down) early.
+    @app.url_value_preprocessor
+    def _request_id(endpoint, values):
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
 

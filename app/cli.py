@@ -8,7 +8,6 @@ import getpass
 import sys
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -46,23 +45,34 @@ def register_commands(app) -> None:
     from flask_migrate.cli import db as db_group
 
     from app.plugin_cli import jobs_group, plugins_group
+    from app.workers import scheduler_command, worker_command
     from tenants.manifest_cli import tenants_group
 
     db_group.add_command(db_upgrade)
     for command in (demo_command, county_group, station_group, user_group, audit_group,
-                    worker_command, plugins_group, jobs_group, tenants_group):
+                    worker_command, scheduler_command, plugins_group, jobs_group,
+                    tenants_group):
         app.cli.add_command(command)
 
 
 @click.command("upgrade")
 @click.option("--sql", is_flag=True, help="print the SQL instead of running it")
+@click.option("--grant-to", "app_role", envvar="FENGQIAO_APP_ROLE", default=None,
+              help="PostgreSQL: the app's role, granted what it needs after upgrading")
 @click.argument("revision", default="heads")
 @with_appcontext
-def db_upgrade(sql, revision):
-    """Upgrade the core and every installed module to the newest schema."""
+def db_upgrade(sql, app_role, revision):
+    """Upgrade the core and every installed module to the newest schema (run it as the
+    tables' owner)."""
     from flask_migrate import upgrade
 
     upgrade(revision=revision, sql=sql)
+    if app_role and not sql and db.engine.dialect.name == "postgresql":
+        from tenants.row_security import grant_app_role
+
+        with db.engine.begin() as connection:
+            grant_app_role(connection, app_role)
+        click.echo(_("Granted the app role %(role)s its privileges.", role=app_role))
 
 
 @click.command("demo")
@@ -234,20 +244,3 @@ def audit_verify(chain):
         click.echo(problem, err=True)
     click.echo(_("Audit log verification FAILED."), err=True)
     sys.exit(1)
-
-
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="stop when the queue is empty")
-@with_appcontext
-def worker_command(burst):
-    """Run an RQ worker for the background jobs (needs REDIS_URL)."""
-    from rq import Queue, Worker
-
-    from app.jobs import redis_connection
-
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        click.echo(_("REDIS_URL is not set: jobs run in-process, no worker is needed."), err=True)
-        sys.exit(2)
-    connection = redis_connection(url)
-    Worker([Queue(connection=connection)], connection=connection).work(burst=burst)

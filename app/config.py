@@ -25,6 +25,14 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+def _log_format(value: str | None, development: bool) -> str:
+    if not value:
+        return "text" if development else "json"
+    if value not in {"json", "text"}:
+        raise ConfigError(f"FENGQIAO_LOG_FORMAT must be json or text, not {value!r}.")
+    return value
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
     overrides = overrides or {}
@@ -45,7 +53,13 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQL parameters (names, phones) stay out of logged errors.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": not development},
+        # Seconds to wait for PostgreSQL to accept a connection: an unreachable server
+        # makes pages a quick 503 rather than workers hanging until gunicorn kills them.
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5)),
+        "LOG_FORMAT": _log_format(os.environ.get("FENGQIAO_LOG_FORMAT"), development),
+        "LOG_LEVEL": os.environ.get("FENGQIAO_LOG_LEVEL", "INFO").upper(),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("FENGQIAO_TIMEZONE", "Asia/Shanghai"),
@@ -67,6 +81,23 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "EXTRA_PLUGINS": [r for r in os.environ.get("FENGQIAO_EXTRA_PLUGINS", "").split(",")
                           if r.strip()],
         "AUDIT_PAGE_SIZE": 50,
+        # Proxies in front of the app (the ingress controller): their X-Forwarded-For and
+        # -Proto are believed, so sign-in throttling and logs see the client's address.
+        "TRUSTED_PROXIES": int(os.environ.get("FENGQIAO_TRUSTED_PROXIES", 0)),
+        # Jobs on RQ: the shared queue, how long one may run, and how soon a job whose
+        # worker died is noticed (RQ adds 60 s to the monitoring interval) and retried.
+        "JOB_QUEUE": os.environ.get("FENGQIAO_JOB_QUEUE", "fengqiao"),
+        "JOB_TIMEOUT_SECONDS": int(os.environ.get("JOB_TIMEOUT_SECONDS", 600)),
+        "JOB_RETRY_SECONDS": [int(s) for s in
+                              os.environ.get("JOB_RETRY_SECONDS", "10,60,300").split(",")],
+        "WORKER_MONITORING_SECONDS": int(os.environ.get("WORKER_MONITORING_SECONDS", 10)),
+        "WORKER_MAINTENANCE_SECONDS": int(os.environ.get("WORKER_MAINTENANCE_SECONDS", 60)),
+        "WORKER_TTL_SECONDS": int(os.environ.get("WORKER_TTL_SECONDS", 60)),
     }
     config.update(overrides)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"]},
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
     return config

@@ -44,6 +44,8 @@ from app.navigation import NavItem as NavEntry  # endpoint, label, permission
 from app.permissions import COUNTY_ROLES, STATION_PII, STATION_ROLES, STATION_VIEW
 from app.pii import mask
 from tenants.models import Station, utcnow
+from tenants.row_security import disable as disable_row_security
+from tenants.row_security import enable as enable_row_security
 from tenants.scoping import TenantScoped, tenant_foreign_key
 from tenants.web import scoped_or_404 as get_or_404
 from tenants.web import station_blueprint
@@ -53,7 +55,8 @@ __all__ = [
     "Form", "Handoff", "HandoffTarget", "Job", "Lines", "Metric", "NavEntry", "Period",
     "Permission", "Plugin", "Receipt", "Station", "TenantScoped", "Text", "ValidationError",
     "api_blueprint", "audit_event", "blueprint", "can", "choices", "current_role",
-    "current_station", "current_user", "db", "enqueue", "fields", "get_or_404", "hand_off",
+    "current_station", "current_user", "db", "disable_row_security", "enable_row_security",
+    "enqueue", "fields", "get_or_404", "hand_off",
     "handoff_targets", "handoffs_from", "handoffs_to",
     "length", "load", "local_today", "mask", "members", "one_of", "require", "settings",
     "tenant_foreign_key", "user_names", "utcnow", "validate",

@@ -79,6 +79,7 @@ def jobs_run(key, station_slug):
 
     try:
         stations = run_recurring(key, station_slug)
+        db.session.commit()  # on Redis, the jobs are pushed once this commits
     except LookupError as exc:
         click.echo(_("Error: %(reason)s", reason=str(exc)), err=True)
         sys.exit(2)

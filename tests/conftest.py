@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.extensions import db
@@ -17,57 +17,106 @@ PG = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
+# On PostgreSQL the app connects as a role like production's: it owns nothing, cannot
+# bypass row-level security and may only append to the audit log. Migrations, cleaning
+# between tests and tests that play an attacker with the owner's rights use the owner.
+APP_ROLE = os.environ.get("TEST_APP_ROLE", "fengqiao_app")
+
+
 def _pg_admin_url() -> str:
     return os.environ["TEST_DATABASE_URL"]
 
 
+def _ensure_app_role(admin) -> None:
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}):
+            return
+        try:
+            conn.execute(text(f'CREATE ROLE "{APP_ROLE}" LOGIN NOSUPERUSER NOBYPASSRLS '
+                              "NOCREATEDB NOCREATEROLE"))
+        except Exception:  # noqa: BLE001 - another run created it at the same moment
+            if not conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
+                               {"r": APP_ROLE}):
+                raise
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+def database_urls(tmp_path_factory):
+    """(owner URL, app URL) of a throw-away database; the same file twice on SQLite."""
     if not PG:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        yield url, url
         return
     name = f"fengqiao_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    _ensure_app_role(admin)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = _pg_admin_url().rsplit("/", 1)[0]
-    yield f"{base}/{name}"
+    owner = make_url(_pg_admin_url()).set(database=name)
+    app_url = owner.set(username=APP_ROLE, password=None)
+    yield (owner.render_as_string(hide_password=False),
+           app_url.render_as_string(hide_password=False))
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    os.environ["FENGQIAO_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
-    app = create_app({
+def database_url(database_urls):
+    """The URL the app connects with."""
+    return database_urls[1]
+
+
+@pytest.fixture(scope="session")
+def owner_engine(database_urls):
+    """A connection with the owner's rights (on SQLite, the one database file)."""
+    engine = create_engine(database_urls[0])
+    yield engine
+    engine.dispose()
+
+
+def _settings(url: str) -> dict:
+    return {
         "ENV": "test",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": url,
         "REDIS_URL": None,
         "SERVER_NAME": "fengqiao.test",
-    })
-    with app.app_context():
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_urls, tmp_path_factory):
+    os.environ["FENGQIAO_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
+    owner_url, app_url = database_urls
+    migrator = create_app(_settings(owner_url))
+    with migrator.app_context():
         from flask_migrate import upgrade
 
         upgrade(revision="heads")  # the real migrations, so every test also proves them
-    yield app
+        if PG:
+            from tenants.row_security import grant_app_role
+
+            with db.engine.begin() as conn:
+                grant_app_role(conn, APP_ROLE)
+        db.engine.dispose()
+    yield create_app(_settings(app_url))
 
 
 @pytest.fixture(autouse=True)
-def _clean_database(app):
+def _clean_database(app, owner_engine):
     yield
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if PG:
-                conn.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(
-                    ", ".join(f'"{t}"' for t in tables))))
-            else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
+    with owner_engine.begin() as conn:
+        if PG:
+            conn.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(
+                ", ".join(f'"{t}"' for t in tables))))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 def within_station(app, slug, fn):

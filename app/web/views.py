@@ -1,5 +1,4 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from app.auth.safe_redirect import safe_next
@@ -59,8 +58,3 @@ def set_language():
             current_user.locale = lang
             db.session.commit()
     return response
-
-
-@bp.get("/healthz")
-def healthz():
-    return {"status": "ok", "locale": str(get_locale())}

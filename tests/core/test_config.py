@@ -43,3 +43,19 @@ def test_user_create_validates(app, demo):
     ])
     assert result.exit_code == 2
     assert "username" in result.output and "password" in result.output
+
+
+@pytest.mark.parametrize("hops, seen", [(0, "10.0.0.2"), (1, "203.0.113.9")])
+def test_the_client_address_is_believed_only_from_trusted_proxies(database_url, hops, seen):
+    from flask import request
+
+    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "TRUSTED_PROXIES": hops})
+
+    @app.get("/_address")
+    def address():
+        return request.remote_addr
+
+    response = app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
+                                     environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert response.text == seen

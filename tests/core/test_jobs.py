@@ -1,6 +1,7 @@
 """Jobs run in their station's context: in-process without Redis, on RQ with it."""
 
 import os
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs import enqueue
 from app.station.notices import Notice
-from tenants.context import current_scope
+from tenants.context import current_scope, station_context
 from tenants.models import Station
 
 
@@ -25,8 +26,6 @@ def test_in_process_job_runs_in_the_given_station(ctx, demo):
     station_id, visible = enqueue(count_notices, "from-job", station=station)
     assert station_id == station.id
     assert visible == 3  # the demo's two notices and the job's own, nothing of others
-    from tenants.context import station_context
-
     with station_context(station):
         assert "from-job" in db.session.scalars(select(Notice.title)).all()
 
@@ -36,27 +35,67 @@ def test_jobs_must_be_module_level(ctx, demo):
         enqueue(lambda: None)
 
 
-@pytest.mark.redis
-def test_job_on_redis_runs_in_a_worker(app, demo):
+def test_a_job_with_a_done_key_is_not_run_again(ctx, demo):
+    station = db.session.get(Station, demo.station("liuxi").id)
+    assert enqueue(count_notices, "once", station=station, key="once:liuxi") == (station.id, 3)
+    assert enqueue(count_notices, "once", station=station, key="once:liuxi") is None
+    with station_context(station):
+        assert db.session.scalars(select(Notice.title)).all().count("once") == 1
+
+
+def _redis_url():
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         if os.environ.get("CI") == "true" and os.environ.get("TEST_DATABASE_URL"):
             pytest.fail("Redis is required under CI")
         pytest.skip("no TEST_REDIS_URL: the Redis pass of `make test` runs this")
+    return url
+
+
+@pytest.fixture
+def on_redis(app):
+    """The app with Redis configured and a queue of the test's own."""
+    url = _redis_url()
+    app.config.update(REDIS_URL=url, JOB_QUEUE=f"test-{uuid.uuid4().hex[:8]}")
+    yield url
+    app.config.update(REDIS_URL=None, JOB_QUEUE="fengqiao")
+
+
+def _work(url, queue_name):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
     connection = Redis.from_url(url)
-    Queue(connection=connection).empty()
-    app.config["REDIS_URL"] = url
-    try:
-        with app.app_context():
-            station = db.session.get(Station, demo.station("qingshi").id)
-            job = enqueue(count_notices, "via-redis", station=station)
-            assert job.get_status() == "queued"
-            SimpleWorker([Queue(connection=connection)], connection=connection).work(burst=True)
-            job.refresh()
-            assert job.get_status() == "finished", job.latest_result()
-            assert job.return_value() == (station.id, 3)
-    finally:
-        app.config["REDIS_URL"] = None
+    SimpleWorker([Queue(queue_name, connection=connection)], connection=connection).work(
+        burst=True)
+
+
+@pytest.mark.redis
+def test_job_on_redis_runs_in_a_worker_after_the_commit(app, demo, on_redis):
+    from rq.job import Job
+
+    from app.jobs import job_queue
+
+    with app.app_context():
+        station = db.session.get(Station, demo.station("qingshi").id)
+        job_id = enqueue(count_notices, "via-redis", station=station)
+        assert job_queue().count == 0  # not before the transaction commits
+        db.session.commit()
+        queue = job_queue()
+        assert queue.count == 1
+        _work(on_redis, queue.name)
+        job = Job.fetch(job_id, connection=queue.connection)
+        assert job.get_status() == "finished", job.latest_result()
+        assert job.return_value() == (station.id, 3)
+
+
+@pytest.mark.redis
+def test_a_rolled_back_transaction_leaves_no_job(app, demo, on_redis):
+    from app.jobs import job_queue
+
+    with app.app_context():
+        station = db.session.get(Station, demo.station("qingshi").id)
+        enqueue(count_notices, "never", station=station)
+        db.session.rollback()
+        db.session.commit()
+        assert job_queue().count == 0

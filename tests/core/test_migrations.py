@@ -14,12 +14,12 @@ from tests.conftest import PG
 
 
 @pytest.fixture
-def empty_database_url(tmp_path, database_url):
+def empty_database_url(tmp_path, database_urls):
     if not PG:
         yield "sqlite:///" + str(tmp_path / "empty.db")
         return
     name = f"fengqiao_mig_{uuid.uuid4().hex[:8]}"
-    base = database_url.rsplit("/", 1)[0]
+    base = database_urls[0].rsplit("/", 1)[0]  # the owner may create databases
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -18,6 +18,8 @@ from tenants import (
     tenant_foreign_key,
 )
 from tenants.onboarding import create_county
+from tenants.row_security import grant_app_role
+from tests.conftest import APP_ROLE, PG
 
 
 def _notices(station, *titles):
@@ -137,12 +139,16 @@ County.__table__.to_metadata(_Base.metadata)
 
 
 @pytest.fixture
-def composite_tables(ctx):
+def composite_tables(ctx, owner_engine):
     tables = [_Point.__table__, _Visit.__table__]
-    _Base.metadata.create_all(db.engine, tables=tables)
+    _Base.metadata.create_all(owner_engine, tables=tables)
+    if PG:
+        with owner_engine.begin() as conn:
+            grant_app_role(conn, APP_ROLE)
     yield
     db.session.rollback()
-    _Base.metadata.drop_all(db.engine, tables=tables)
+    db.session.close()
+    _Base.metadata.drop_all(owner_engine, tables=tables)
 
 
 def test_composite_foreign_key_blocks_cross_station_reference(composite_tables, demo):

@@ -1,0 +1,147 @@
+"""PostgreSQL row-level security: the second wall behind the ORM's query scoping.
+
+Every station-owned table has ``ENABLE`` and ``FORCE ROW LEVEL SECURITY`` and one policy,
+``station_rows``, that lets a row be read or written only when its ``tenant_id`` is one of
+:func:`fengqiao_scope_stations`: the station set for this transaction, or every station of
+the county set for it, or none. The app sets both with ``set_config(..., true)`` (the
+function form of ``SET LOCAL``) at the start of each transaction and again whenever the
+tenant context changes inside one, so a pooled connection never carries one request's
+station into the next: the setting ends with the transaction.
+
+Migrations run as the tables' owner; the app connects as a role that owns nothing, cannot
+bypass RLS, and may only add to the audit log (:func:`grant_app_role`).
+"""
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import Pool
+
+from tenants.context import current_scope
+
+POLICY = "station_rows"
+
+# An SQL function so the rule lives in one place and the planner can inline it; it reads
+# the station table as the querying role, which may see every station's row.
+CREATE_SCOPE_FUNCTION = """
+CREATE OR REPLACE FUNCTION fengqiao_scope_stations() RETURNS SETOF integer
+LANGUAGE sql STABLE AS $$
+    SELECT s.id FROM station s
+    WHERE s.county_id = nullif(current_setting('fengqiao.county_id', true), '')::integer
+      AND (nullif(current_setting('fengqiao.station_id', true), '') IS NULL
+           OR s.id = nullif(current_setting('fengqiao.station_id', true), '')::integer)
+$$
+"""
+DROP_SCOPE_FUNCTION = "DROP FUNCTION IF EXISTS fengqiao_scope_stations()"
+
+_RULE = "tenant_id IN (SELECT fengqiao_scope_stations())"
+
+
+def enable_statements(table: str) -> list[str]:
+    return [
+        f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
+        f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+        f'DROP POLICY IF EXISTS {POLICY} ON "{table}"',
+        f'CREATE POLICY {POLICY} ON "{table}" USING ({_RULE}) WITH CHECK ({_RULE})',
+    ]
+
+
+def disable_statements(table: str) -> list[str]:
+    return [
+        f'DROP POLICY IF EXISTS {POLICY} ON "{table}"',
+        f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY',
+        f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY',
+    ]
+
+
+def enable(*tables: str) -> None:
+    """In a migration: put ``tables`` behind the station policy (nothing on SQLite)."""
+    _run_in_migration([s for t in tables for s in enable_statements(t)])
+
+
+def disable(*tables: str) -> None:
+    """In a migration's downgrade: the reverse of :func:`enable`."""
+    _run_in_migration([s for t in tables for s in disable_statements(t)])
+
+
+def _run_in_migration(statements: list[str]) -> None:
+    from alembic import op
+
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in statements:
+        op.execute(statement)
+
+
+# --- the app role ----------------------------------------------------------------------
+
+AUDIT_TABLE = "audit_event"
+
+
+def grant_app_role(connection: Connection, role: str) -> None:
+    """Give ``role`` what the app needs on every table and sequence, and no more: the
+    audit log is append-only for it. Run by the owner after each upgrade, so a module's
+    new tables are covered too."""
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+    if not exists:
+        raise LookupError(f"database role {role!r} does not exist")
+    for statement in (
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {AUDIT_TABLE} FROM {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"GRANT EXECUTE ON FUNCTION fengqiao_scope_stations() TO {quoted}",
+    ):
+        connection.execute(text(statement))
+
+
+# --- the per-transaction setting -------------------------------------------------------
+
+_APPLIED = "fengqiao.rls_scope"
+# Savepoint statements run as SQL too; they must run as they are, even in a transaction
+# that has failed (where no other statement may).
+_TRANSACTION_CONTROL = ("SAVEPOINT", "ROLLBACK", "RELEASE")
+
+
+def _wanted() -> tuple[str, str]:
+    scope = current_scope()
+    if scope is None:
+        return ("", "")
+    return (str(scope.county_id), "" if scope.station_id is None else str(scope.station_id))
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _apply_scope(conn, cursor, statement, parameters, context, executemany) -> None:
+    if conn.dialect.name != "postgresql" or statement.startswith(_TRANSACTION_CONTROL):
+        return
+    wanted = _wanted()
+    if conn.info.get(_APPLIED) == wanted:
+        return
+    # A cursor of its own, so the statement about to run keeps its cursor untouched.
+    with cursor.connection.cursor() as setter:
+        setter.execute(
+            "SELECT set_config('fengqiao.county_id', %s, true),"
+            " set_config('fengqiao.station_id', %s, true)",
+            wanted,
+        )
+    conn.info[_APPLIED] = wanted
+
+
+def _forget(conn, *args) -> None:
+    conn.info.pop(_APPLIED, None)
+
+
+# The setting ends with the transaction (and a savepoint's rollback undoes it), so what
+# was applied is forgotten at each of those points and set again on the next statement.
+for _name in ("begin", "commit", "rollback", "rollback_savepoint"):
+    event.listen(Engine, _name, _forget)
+
+
+@event.listens_for(Pool, "reset")
+def _forget_on_return(dbapi_connection, connection_record, reset_state) -> None:
+    connection_record.info.pop(_APPLIED, None)
+
+
+@event.listens_for(Pool, "checkout")
+def _forget_on_checkout(dbapi_connection, connection_record, connection_proxy) -> None:
+    connection_record.info.pop(_APPLIED, None)
