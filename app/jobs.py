@@ -87,27 +87,45 @@ def enqueue(fn: Callable, *args, station: Station | None = None, key: str | None
     if not current_app.config.get("REDIS_URL"):
         return run(pending.path, pending.station_id, args, kwargs, pending.key)
     session = db.session()
-    if session.in_transaction():
+    if session.in_transaction() and (session.info.get(_WROTE) or session.new or session.dirty
+                                     or session.deleted):
         session.info.setdefault(_PENDING, []).append(pending)
-    else:
+    else:  # nothing to wait for: this transaction has written nothing
         _push([pending])
     return pending.job_id
 
 
 _PENDING = "fengqiao.pending_jobs"
+_WROTE = "fengqiao.transaction_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, flush_context) -> None:
+    session.info[_WROTE] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _push_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the outer transaction may still roll back
     pending = session.info.pop(_PENDING, None)
     if pending:
-        _push(pending)
+        try:
+            _push(pending)
+        except Exception:
+            # The work is committed; raising here would leave the session unusable. The
+            # jobs are lost: say which, so they can be run again by hand.
+            log.exception("could not push %d jobs after commit: %s", len(pending),
+                          ", ".join(p.path for p in pending))
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _drop_rolled_back(session: Session, transaction) -> None:
-    if transaction.parent is None:  # the outer transaction ended without a commit
-        session.info.pop(_PENDING, None)
+    if transaction.parent is None:  # the outer transaction is over
+        session.info.pop(_WROTE, None)
+        dropped = session.info.pop(_PENDING, None)
+        if dropped:
+            log.info("dropped %d jobs with their rolled-back transaction", len(dropped))
 
 
 def _push(pending: list[_Pending]) -> None:
@@ -181,12 +199,24 @@ def _claim(key: str, path: str, station_id: int | None) -> bool:
     """Insert the job's key in this transaction. A second runner of the same key waits
     here for the first to finish: if the first commits, the insert fails and the job is
     done; if it rolls back (or its worker died), the key is free and this one does it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        # One writer at a time (SQLite), and its driver would commit a released savepoint.
+        if db.session.get(JobRun, key) is not None:
+            return False
+        db.session.add(JobRun(key=key, job=path, station_id=station_id))
+        db.session.flush()
+        return True
     try:
         with db.session.begin_nested():
             db.session.add(JobRun(key=key, job=path, station_id=station_id))
         return True
-    except IntegrityError:
-        return False
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+        return False  # the savepoint is undone; the caller's transaction goes on
+
+
+UNIQUE_VIOLATION = "23505"
 
 
 def run_recurring(key: str, station_slug: str | None = None, slot: str | None = None) -> int:

@@ -9,7 +9,7 @@ that runs twice still does each station's work once.
 import os
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
@@ -40,6 +40,8 @@ def worker_command(burst):
     connection = redis_connection(_redis_url())
     # Each job runs in a forked work horse: it must open its own database connections,
     # never use the parent's pooled sockets.
+    db.session.remove()
+    db.engine.dispose()
     os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
     worker = Worker(
         [job_queue()],
@@ -83,9 +85,23 @@ def recurring_schedule(connection):
 
 
 def tick(key: str, cron: str) -> int:
-    """A job: enqueue recurring job ``key`` for its latest tick in every station."""
+    """A job: enqueue recurring job ``key`` for its tick in every station."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    enqueued = job.enqueued_at if job is not None and job.enqueued_at else datetime.now(UTC)
+    return run_recurring(key, slot=slot_of(cron, enqueued))
+
+
+def slot_of(cron: str, enqueued_at: datetime) -> str:
+    """The tick a run enqueued at ``enqueued_at`` (by the scheduler's clock) belongs to:
+    the latest tick up to a few seconds later, so a tick enqueued a moment early, or
+    read by a worker whose clock is behind, is still its own tick, not the one before."""
     from croniter import croniter
 
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    slot = croniter(cron, datetime.now(zone)).get_prev(datetime)
-    return run_recurring(key, slot=slot.strftime("%Y%m%dT%H%M"))
+    moment = enqueued_at.astimezone(zone) + timedelta(seconds=SLOT_TOLERANCE_SECONDS)
+    return croniter(cron, moment).get_prev(datetime).strftime("%Y%m%dT%H%M")
+
+
+SLOT_TOLERANCE_SECONDS = 5

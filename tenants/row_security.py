@@ -20,12 +20,13 @@ from tenants.context import current_scope
 
 POLICY = "station_rows"
 
-# An SQL function so the rule lives in one place and the planner can inline it; it reads
-# the station table as the querying role, which may see every station's row.
+# An SQL function so the rule lives in one place; it reads the station table as the
+# querying role, which may see every station's row. The table is schema-qualified: a
+# temporary table of the same name must not stand in for it.
 CREATE_SCOPE_FUNCTION = """
 CREATE OR REPLACE FUNCTION fengqiao_scope_stations() RETURNS SETOF integer
 LANGUAGE sql STABLE AS $$
-    SELECT s.id FROM station s
+    SELECT s.id FROM public.station s
     WHERE s.county_id = nullif(current_setting('fengqiao.county_id', true), '')::integer
       AND (nullif(current_setting('fengqiao.station_id', true), '') IS NULL
            OR s.id = nullif(current_setting('fengqiao.station_id', true), '')::integer)
@@ -33,7 +34,10 @@ $$
 """
 DROP_SCOPE_FUNCTION = "DROP FUNCTION IF EXISTS fengqiao_scope_stations()"
 
-_RULE = "tenant_id IN (SELECT fengqiao_scope_stations())"
+# Computed once per statement (an InitPlan), then matched as an index condition on
+# (tenant_id, id), even by raw SQL that names no station. Changing the rule later takes a
+# migration that re-creates every table's policy.
+_RULE = "tenant_id = ANY (ARRAY(SELECT fengqiao_scope_stations()))"
 
 
 def enable_statements(table: str) -> list[str]:
@@ -89,6 +93,7 @@ def grant_app_role(connection: Connection, role: str) -> None:
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {AUDIT_TABLE} FROM {quoted}",
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {quoted}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
         f"GRANT EXECUTE ON FUNCTION fengqiao_scope_stations() TO {quoted}",
     ):
@@ -139,7 +144,8 @@ for _name in ("begin", "commit", "rollback", "rollback_savepoint"):
 
 @event.listens_for(Pool, "reset")
 def _forget_on_return(dbapi_connection, connection_record, reset_state) -> None:
-    connection_record.info.pop(_APPLIED, None)
+    if connection_record is not None:  # None: a connection detached from the pool
+        connection_record.info.pop(_APPLIED, None)
 
 
 @event.listens_for(Pool, "checkout")

@@ -77,10 +77,13 @@ def test_two_servers_and_two_workers_lose_nothing_under_load(cluster_database, t
         "FENGQIAO_JOB_QUEUE": queue, "FENGQIAO_INSTANCE": str(tmp_path / "instance"),
         "FENGQIAO_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
     }
-    subprocess.run([BIN / "fengqiao", "db", "upgrade"], check=True, cwd=ROOT, capture_output=True,
-                   env={**env, "DATABASE_URL": owner_url, "FENGQIAO_APP_ROLE": APP_ROLE})
-    subprocess.run([BIN / "fengqiao", "demo"], check=True, cwd=ROOT, env=env,
-                   capture_output=True)
+    def fengqiao(*args, **extra):
+        done = subprocess.run([BIN / "fengqiao", *args], cwd=ROOT, env={**env, **extra},
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"fengqiao {' '.join(args)}: {done.stdout}{done.stderr}"
+
+    fengqiao("db", "upgrade", DATABASE_URL=owner_url, FENGQIAO_APP_ROLE=APP_ROLE)
+    fengqiao("demo")
 
     processes = []
 
@@ -116,10 +119,10 @@ def test_two_servers_and_two_workers_lose_nothing_under_load(cluster_database, t
         (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
         load = subprocess.Popen([sys.executable, ROOT / "bench" / "cluster_load.py",
                                  "--plan", tmp_path / "plan.json"], stdout=subprocess.PIPE,
-                                text=True)
+                                text=True, start_new_session=True)
+        processes.append(load)
         for _ in range(JOB_RUNS):  # jobs enqueued while the servers are busy
-            subprocess.run([BIN / "fengqiao", "jobs", "run", "courtyard.flag_overdue"],
-                           check=True, cwd=ROOT, env=env, capture_output=True)
+            fengqiao("jobs", "run", "courtyard.flag_overdue")
         out, _ = load.communicate(timeout=300)
         result = json.loads(out)
         assert result["errors"] == 0, result["error_samples"]
@@ -145,13 +148,12 @@ def test_two_servers_and_two_workers_lose_nothing_under_load(cluster_database, t
         assert recorded == len(OFFICERS) * ITERATIONS == sum(result["concerns_posted"].values())
         assert job_runs == JOB_RUNS * 2  # 东岭 and 青石 run courtyard talks
         # Concurrent writers on two servers never forked a station's audit chain.
-        verify = subprocess.run([BIN / "fengqiao", "audit", "verify"], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
-        assert verify.returncode == 0, verify.stdout + verify.stderr
+        fengqiao("audit", "verify")
         print(json.dumps(result, ensure_ascii=False))  # the figures, with -s
     finally:
         for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(timeout=30)

@@ -78,15 +78,17 @@ def test_job_on_redis_runs_in_a_worker_after_the_commit(app, demo, on_redis):
 
     with app.app_context():
         station = db.session.get(Station, demo.station("qingshi").id)
-        job_id = enqueue(count_notices, "via-redis", station=station)
-        assert job_queue().count == 0  # not before the transaction commits
-        db.session.commit()
+        with station_context(station):
+            db.session.add(Notice(title="asked for the job"))
+            job_id = enqueue(count_notices, "via-redis", station=station)
+            assert job_queue().count == 0  # not before the transaction commits
+            db.session.commit()
         queue = job_queue()
         assert queue.count == 1
         _work(on_redis, queue.name)
         job = Job.fetch(job_id, connection=queue.connection)
         assert job.get_status() == "finished", job.latest_result()
-        assert job.return_value() == (station.id, 3)
+        assert job.return_value() == (station.id, 4)  # with the notice that asked for it
 
 
 @pytest.mark.redis
@@ -95,7 +97,68 @@ def test_a_rolled_back_transaction_leaves_no_job(app, demo, on_redis):
 
     with app.app_context():
         station = db.session.get(Station, demo.station("qingshi").id)
-        enqueue(count_notices, "never", station=station)
-        db.session.rollback()
+        with station_context(station):
+            db.session.add(Notice(title="rolled back"))
+            enqueue(count_notices, "never", station=station)
+            db.session.rollback()
         db.session.commit()
         assert job_queue().count == 0
+
+
+@pytest.mark.redis
+def test_a_released_savepoint_does_not_push_the_job(app, demo, on_redis):
+    from app.jobs import job_queue
+
+    with app.app_context():
+        station = db.session.get(Station, demo.station("qingshi").id)
+        with station_context(station):
+            db.session.add(Notice(title="written first"))
+            db.session.flush()
+            enqueue(count_notices, "later", station=station)
+            with db.session.begin_nested():
+                db.session.add(Notice(title="in a savepoint"))
+            assert job_queue().count == 0
+            db.session.rollback()
+        assert job_queue().count == 0
+
+
+@pytest.mark.redis
+def test_a_job_asked_for_after_the_commit_is_pushed_at_once(app, demo, on_redis):
+    """Reading after a commit opens a transaction that writes nothing: no need to wait."""
+    from app.jobs import job_queue
+
+    with app.app_context():
+        station = db.session.get(Station, demo.station("qingshi").id)
+        with station_context(station):
+            db.session.add(Notice(title="saved"))
+            db.session.commit()
+            enqueue(count_notices, "after", station=station)  # reads station.id again
+            assert job_queue().count == 1
+
+
+def test_redis_down_at_commit_keeps_the_work_and_says_which_jobs_were_lost(app, demo):
+    import logging
+
+    class Remember(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
+    remember = Remember()
+    logging.getLogger("app.jobs").addHandler(remember)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        with app.app_context():
+            station = db.session.get(Station, demo.station("qingshi").id)
+            with station_context(station):
+                db.session.add(Notice(title="kept"))
+                enqueue(count_notices, "lost", station=station)
+                db.session.commit()
+                assert "kept" in db.session.scalars(select(Notice.title)).all()
+    finally:
+        app.config["REDIS_URL"] = None
+        logging.getLogger("app.jobs").removeHandler(remember)
+    assert any("tests.core.test_jobs:count_notices" in line for line in remember.lines)

@@ -1,12 +1,14 @@
 """The scheduler's ticks: one per recurring job, each station's work done once per tick."""
 
+from datetime import UTC, datetime
+
 from redis import Redis
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import JobRun
 from app.plugin_host import host
-from app.workers import recurring_schedule, tick
+from app.workers import recurring_schedule, slot_of, tick
 
 
 def test_the_schedule_has_a_tick_for_every_recurring_job(ctx):
@@ -23,3 +25,12 @@ def test_a_tick_runs_once_per_station_however_often_it_is_run(ctx, demo):
     assert len(keys) == 2 and all(k.startswith("courtyard.flag_overdue:") for k in keys)
     assert tick("courtyard.flag_overdue", "0 6 * * *") == 2  # the same tick again
     assert db.session.scalar(select(func.count()).select_from(JobRun)) == 2
+
+
+def test_a_tick_read_a_moment_early_is_still_its_own_tick(ctx):
+    # 06:00 in Shanghai is 22:00 UTC the day before.
+    on_time = datetime(2026, 11, 22, 22, 0, 0, 200000, tzinfo=UTC)
+    early = datetime(2026, 11, 22, 21, 59, 59, 990000, tzinfo=UTC)  # a clock 10 ms behind
+    assert slot_of("0 6 * * *", on_time) == slot_of("0 6 * * *", early) == "20261123T0600"
+    later = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a backlog: read five hours late
+    assert slot_of("0 6 * * *", later) == "20261123T0600"
