@@ -24,7 +24,7 @@ class BoundedInt(IntegerConverter):
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    from app import health, logs
+    from app import logs
 
     instance = os.environ.get("FENGQIAO_INSTANCE") or str(ROOT / "instance")
     app = Flask(__name__, instance_path=instance)
@@ -51,7 +51,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_login(app)
     _init_babel(app)
     _register_models()
-    health.init_app(app)  # before the web shell, whose old /healthz it replaces
     _register_blueprints(app)
     _init_request_hooks(app)
 
@@ -101,12 +100,14 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     import tenants.dashboard  # noqa: F401 - adds its page to the county console
     import tenants.web
+    from app import health
     from app.auth import bp as auth_bp
     from app.station import bp as station_bp
     from app.web import bp as web_bp
     from tenants.console import bp as county_bp
     from tenants.console import register_landing
 
+    health.init_app(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(station_bp)

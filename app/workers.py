@@ -37,15 +37,16 @@ def worker_command(burst):
     from rq import Worker
 
     config = current_app.config
-    connection = redis_connection(_redis_url())
+    _redis_url()  # refuses to start without Redis
+    queue = job_queue()
     # Each job runs in a forked work horse: it must open its own database connections,
     # never use the parent's pooled sockets.
     db.session.remove()
     db.engine.dispose()
     os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
     worker = Worker(
-        [job_queue()],
-        connection=connection,
+        [queue],
+        connection=queue.connection,
         job_monitoring_interval=config["WORKER_MONITORING_SECONDS"],
         maintenance_interval=config["WORKER_MAINTENANCE_SECONDS"],
         worker_ttl=config["WORKER_TTL_SECONDS"],

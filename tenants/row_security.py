@@ -59,15 +59,16 @@ def disable_statements(table: str) -> list[str]:
 
 def enable(*tables: str) -> None:
     """In a migration: put ``tables`` behind the station policy (nothing on SQLite)."""
-    _run_in_migration([s for t in tables for s in enable_statements(t)])
+    on_postgresql(*(s for t in tables for s in enable_statements(t)))
 
 
 def disable(*tables: str) -> None:
     """In a migration's downgrade: the reverse of :func:`enable`."""
-    _run_in_migration([s for t in tables for s in disable_statements(t)])
+    on_postgresql(*(s for t in tables for s in disable_statements(t)))
 
 
-def _run_in_migration(statements: list[str]) -> None:
+def on_postgresql(*statements: str) -> None:
+    """In a migration: run ``statements`` on PostgreSQL; SQLite has no row security."""
     from alembic import op
 
     if op.get_bind().dialect.name != "postgresql":

@@ -4,8 +4,12 @@ Each PostgreSQL run builds its own throw-away database with the real migrations.
 
 import os
 import re
+import socket
+import sys
+import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -117,6 +121,27 @@ def _clean_database(app, owner_engine):
         else:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+# -- for tests that run the app's own processes ---------------------------------------------
+
+FENGQIAO = str(Path(sys.executable).parent / "fengqiao")  # the venv's command
+
+
+def free_port() -> int:
+    """A local port nothing listens on (until someone binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail the test naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.5)
 
 
 def within_station(app, slug, fn):

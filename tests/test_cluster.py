@@ -7,10 +7,8 @@ are enqueued: zero errors, every record and every job accounted for, the audit l
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from tests.conftest import APP_ROLE, PG, REDIS_URL
+from tests.conftest import APP_ROLE, FENGQIAO, PG, REDIS_URL, free_port, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 if not (PG and REDIS_URL):
@@ -26,7 +24,6 @@ if not (PG and REDIS_URL):
                 allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 OFFICERS = ("dongling-officer", "dongling-admin", "qingshi-officer", "qingshi-admin")
 ITERATIONS = 10
 JOB_RUNS = 3  # `fengqiao jobs run courtyard.flag_overdue` during the load
@@ -48,24 +45,12 @@ def cluster_database():
     admin.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ready(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"{url} never became ready")
-        time.sleep(0.5)
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/readyz", timeout=5) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def test_two_servers_and_two_workers_lose_nothing_under_load(cluster_database, tmp_path):
@@ -78,7 +63,7 @@ def test_two_servers_and_two_workers_lose_nothing_under_load(cluster_database, t
         "FENGQIAO_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
     }
     def fengqiao(*args, **extra):
-        done = subprocess.run([BIN / "fengqiao", *args], cwd=ROOT, env={**env, **extra},
+        done = subprocess.run([FENGQIAO, *args], cwd=ROOT, env={**env, **extra},
                               capture_output=True, text=True)
         assert done.returncode == 0, f"fengqiao {' '.join(args)}: {done.stdout}{done.stderr}"
 
@@ -95,14 +80,15 @@ def test_two_servers_and_two_workers_lose_nothing_under_load(cluster_database, t
     try:
         servers = []
         for i in (1, 2):
-            port = _free_port()
-            start(f"web{i}", [BIN / "gunicorn", "--config", "python:app.gunicorn_conf",
-                              "app.wsgi:app"], PORT=str(port), WEB_CONCURRENCY="2")
+            port = free_port()
+            start(f"web{i}", [sys.executable, "-m", "gunicorn", "--config",
+                              "python:app.gunicorn_conf", "app.wsgi:app"],
+                  PORT=str(port), WEB_CONCURRENCY="2")
             servers.append(f"http://127.0.0.1:{port}")
         for i in (1, 2):
-            start(f"worker{i}", [BIN / "fengqiao", "worker"])
+            start(f"worker{i}", [FENGQIAO, "worker"])
         for server in servers:
-            _ready(server)
+            wait_until(lambda server=server: _ready(server), 60, f"{server} to be ready")
 
         owner = create_engine(owner_url)
         with owner.connect() as conn:
@@ -132,10 +118,8 @@ def test_two_servers_and_two_workers_lose_nothing_under_load(cluster_database, t
         from rq import Queue
 
         rq_queue = Queue(queue, connection=Redis.from_url(REDIS_URL))
-        deadline = time.monotonic() + 60
-        while rq_queue.count or rq_queue.started_job_registry.count:
-            assert time.monotonic() < deadline, "the workers did not drain the queue"
-            time.sleep(0.5)
+        wait_until(lambda: not (rq_queue.count or rq_queue.started_job_registry.count), 60,
+                   "the workers to drain the queue")
         assert rq_queue.failed_job_registry.count == 0
 
         with owner.connect() as conn:

@@ -7,8 +7,6 @@ Create Date: 2026-11-23 09:10:00
 Modules put their own tables behind the same policy in their migrations
 (``app.plugin_api.enable_row_security``), depending on this revision.
 """
-from alembic import op
-
 from tenants import row_security
 
 revision = '0003_row_security'
@@ -20,12 +18,10 @@ TABLES = ('station_notice', 'station_plugin', 'module_handoff')
 
 
 def upgrade():
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute(row_security.CREATE_SCOPE_FUNCTION)
+    row_security.on_postgresql(row_security.CREATE_SCOPE_FUNCTION)
     row_security.enable(*TABLES)
 
 
 def downgrade():
     row_security.disable(*TABLES)
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute(row_security.DROP_SCOPE_FUNCTION)
+    row_security.on_postgresql(row_security.DROP_SCOPE_FUNCTION)

@@ -7,7 +7,6 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -21,16 +20,9 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import CSRF_RE, PG, Browser
+from tests.conftest import CSRF_RE, PG, Browser, free_port
 
 UNAVAILABLE_ZH = "服务暂时不可用"
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def app_without_database(**overrides):
@@ -39,7 +31,7 @@ def app_without_database(**overrides):
         "ENV": "test",
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI":
-            f"postgresql+psycopg://fengqiao:s3cret-pw@127.0.0.1:{closed_port()}/fengqiao",
+            f"postgresql+psycopg://fengqiao:s3cret-pw@127.0.0.1:{free_port()}/fengqiao",
         "REDIS_URL": None,
         **overrides,
     })
@@ -122,7 +114,7 @@ class PrivatePostgres:
     def __init__(self, bin_dir: Path):
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="fengqiao-pg-"))
-        self.port = closed_port()
+        self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         # PostgreSQL refuses to run as root: then the cluster belongs to postgres.
         self.as_user = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_database_outage import closed_port
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_default_workers_follow_the_cpus_the_process_may_use(monkeypatch):
 @pytest.fixture
 def gunicorn(app, tmp_path):
     """Gunicorn serving the app with the production config, and what it printed."""
-    port = closed_port()
+    port = free_port()
     env = {
         **os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1", "FENGQIAO_ENV": "development",
         "FENGQIAO_LOG_FORMAT": "json", "FENGQIAO_INSTANCE": str(tmp_path),

@@ -6,7 +6,8 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from tests.core.test_database_outage import app_without_database, closed_port
+from tests.conftest import free_port
+from tests.core.test_database_outage import app_without_database
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_readyz_names_the_unreachable_database_without_its_password(app):
 
 
 def test_readyz_names_an_unreachable_redis(app_with_redis):
-    served = app_with_redis(f"redis://:redis-pw@127.0.0.1:{closed_port()}/0")
+    served = app_with_redis(f"redis://:redis-pw@127.0.0.1:{free_port()}/0")
     response = served.test_client().get("/readyz")
     assert response.status_code == 503
     checks = response.get_json()["checks"]

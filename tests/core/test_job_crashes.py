@@ -6,8 +6,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from app.jobs import JobRun, enqueue
 from app.station.notices import Notice
 from tenants.context import station_context
 from tenants.models import Station
-from tests.conftest import PG, REDIS_URL
+from tests.conftest import FENGQIAO, PG, REDIS_URL, wait_until
 from tests.core import crash_jobs
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -28,7 +26,6 @@ if not (PG and REDIS_URL):
                 allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-FENGQIAO = str(Path(sys.executable).parent / "fengqiao")
 
 
 def _worker(database_url, queue, instance):
@@ -45,14 +42,6 @@ def _worker(database_url, queue, instance):
     log = open(f"{instance}.log", "ab")  # noqa: SIM115 - the worker holds it; read on failure
     return subprocess.Popen([FENGQIAO, "worker"], env=env, cwd=ROOT, start_new_session=True,
                             stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.5)
 
 
 def _children(pid: int) -> list[int]:
@@ -93,6 +82,7 @@ def test_a_killed_worker_does_not_lose_or_double_a_job(app, demo, database_url, 
     from app.jobs import job_queue
 
     queue_name = f"crash-{uuid.uuid4().hex[:8]}"
+    saved = {k: app.config[k] for k in ("REDIS_URL", "JOB_QUEUE", "JOB_RETRY_SECONDS")}
     app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue_name, JOB_RETRY_SECONDS=[1, 1, 1])
     workers = []
     try:
@@ -107,7 +97,7 @@ def test_a_killed_worker_does_not_lose_or_double_a_job(app, demo, database_url, 
 
         workers = [_worker(database_url, queue_name, tmp_path / f"w{i}") for i in (1, 2, 3)]
         signals = {case: tmp_path / f"crash-{case}" for case in CASES}
-        _wait(lambda: all(f.exists() and f.read_text() for f in signals.values()), 60,
+        wait_until(lambda: all(f.exists() and f.read_text() for f in signals.values()), 60,
               "every job to reach its pause")
         for case, (_, _, who, _) in CASES.items():
             horse, worker = map(int, signals[case].read_text().split())
@@ -120,7 +110,7 @@ def test_a_killed_worker_does_not_lose_or_double_a_job(app, demo, database_url, 
         for worker in workers:
             worker.wait()
         workers.append(_worker(database_url, queue_name, tmp_path / "w4"))
-        _wait(lambda: all(status(j) == "finished" for j in jobs.values()), 180,
+        wait_until(lambda: all(status(j) == "finished" for j in jobs.values()), 180,
               "a new worker to finish every orphaned job")
 
         with app.app_context():
@@ -141,4 +131,4 @@ def test_a_killed_worker_does_not_lose_or_double_a_job(app, demo, database_url, 
             if worker.poll() is None:
                 _kill(worker.pid, *_children(worker.pid))
                 worker.wait()
-        app.config.update(REDIS_URL=None, JOB_QUEUE="fengqiao", JOB_RETRY_SECONDS=[10, 60, 300])
+        app.config.update(saved)
