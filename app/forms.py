@@ -8,8 +8,10 @@ what a person filling a form means by leaving it empty.
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import missing as missing_
 
-__all__ = ["Form", "Lines", "Text", "choices", "ValidationError", "fields", "load", "validate"]
+__all__ = ["Form", "Lines", "Rows", "Text", "choices", "ValidationError", "fields", "load",
+           "validate"]
 
 _MESSAGES = {
     "required": _l("This field is required."),
@@ -54,12 +56,16 @@ class Form(Schema):
     error_messages = {"type": _l("Please enter a valid value.")}
 
     def on_bind_field(self, field_name, field_obj):
-        messages = dict(_MESSAGES)
-        for kind, message in _INVALID.items():
-            if isinstance(field_obj, kind):
-                messages["invalid"] = message
-        messages.setdefault("invalid", _l("Please enter a valid value."))
-        field_obj.error_messages = {**field_obj.error_messages, **messages}
+        _translate_messages(field_obj)
+
+
+def _translate_messages(field_obj) -> None:
+    messages = dict(_MESSAGES)
+    for kind, message in _INVALID.items():
+        if isinstance(field_obj, kind):
+            messages["invalid"] = message
+    messages.setdefault("invalid", _l("Please enter a valid value."))
+    field_obj.error_messages = {**field_obj.error_messages, **messages}
 
 
 def choices(pairs, blank: str = "—") -> list[tuple[str, str]]:
@@ -137,3 +143,79 @@ class Lines(fields.List):
         if len(set(result)) != len(result):
             raise ValidationError(_l("Each entry may appear only once."))
         return result
+
+
+class Rows(fields.Field):
+    """A small table, one row per line with its columns separated by ``|`` (a service
+    catalogue, a list of posts), as a settings field: a text area in the form, a list of
+    ``{column: value}`` in JSON or YAML and once loaded.
+
+    Each column is checked by its own field; trailing columns whose field has a
+    ``load_default`` may be left out. A wrong line is named in the message. The first
+    column names the row, so it may appear only once.
+    """
+
+    SEPARATORS = ("|", "\uff5c")  # ASCII and full-width, as a Chinese keyboard types it
+
+    def __init__(self, columns: list[tuple[str, fields.Field]], **kwargs):
+        super().__init__(**kwargs)
+        self.columns = columns
+        for _name, column in columns:
+            _translate_messages(column)
+
+    def as_text(self, rows) -> str:
+        """The rows as a person types them, for the text area."""
+        lines = []
+        for row in rows or ():
+            cells = ["" if row.get(name) is None else str(row.get(name))
+                     for name, _f in self.columns]
+            while cells and cells[-1] == "":
+                cells.pop()
+            lines.append(" | ".join(cells))
+        return "\n".join(lines)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = [line for line in value.splitlines() if line.strip()]
+        if not isinstance(value, list | tuple):
+            raise self.make_error("invalid")
+        rows = [self._row(number, item) for number, item in enumerate(value, start=1)]
+        names = [row[self.columns[0][0]] for row in rows]
+        if len(set(names)) != len(names):
+            raise ValidationError(_l("Each entry may appear only once."))
+        return rows
+
+    def _row(self, number: int, item) -> dict:
+        if isinstance(item, dict):
+            cells = [item.get(name) for name, _f in self.columns]
+        elif isinstance(item, str):
+            for separator in self.SEPARATORS[1:]:
+                item = item.replace(separator, self.SEPARATORS[0])
+            cells = [cell.strip() for cell in item.split(self.SEPARATORS[0])]
+        else:
+            raise self.make_error("invalid")
+        if len(cells) > len(self.columns):
+            raise ValidationError(gettext(
+                "Line %(number)d: too many columns; write %(columns)s.",
+                number=number, columns=self._pattern()))
+        row = {}
+        for index, (name, column) in enumerate(self.columns):
+            cell = cells[index] if index < len(cells) else None
+            try:
+                if cell is None or cell == "":
+                    if column.required or column.load_default is missing_:
+                        raise ValidationError(column.error_messages["required"])
+                    default = column.load_default
+                    row[name] = default() if callable(default) else default
+                else:
+                    row[name] = column.deserialize(cell)
+            except ValidationError as err:
+                message = _messages(err.messages).get("_schema", "")
+                raise ValidationError(gettext(
+                    "Line %(number)d, %(column)s: %(message)s", number=number,
+                    column=column.metadata.get("label", name), message=message)) from None
+        return row
+
+    def _pattern(self) -> str:
+        return " | ".join(str(column.metadata.get("label", name))
+                          for name, column in self.columns)

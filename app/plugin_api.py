@@ -30,6 +30,7 @@ from app.extensions import db
 from app.forms import (
     Form,
     Lines,
+    Rows,
     Text,
     ValidationError,
     choices,
@@ -41,24 +42,27 @@ from app.forms import (
 )
 from app.jobs import enqueue
 from app.navigation import NavItem as NavEntry  # endpoint, label, permission
+from app.outbox import outbox_messages, queue_message
 from app.permissions import COUNTY_ROLES, STATION_PII, STATION_ROLES, STATION_VIEW
 from app.pii import mask
+from app.rate_limits import client_address, rate_limit
 from tenants.models import Station, utcnow
 from tenants.row_security import disable as disable_row_security
 from tenants.row_security import enable as enable_row_security
 from tenants.scoping import TenantScoped, tenant_foreign_key
+from tenants.web import public_station_blueprint, station_blueprint
 from tenants.web import scoped_or_404 as get_or_404
-from tenants.web import station_blueprint
 
 __all__ = [
     "ALL_ROLES", "COUNTY_ROLES", "STATION_PII", "STATION_ROLES", "STATION_VIEW",
     "Form", "Handoff", "HandoffTarget", "Job", "Lines", "Metric", "NavEntry", "Period",
-    "Permission", "Plugin", "Receipt", "Station", "TenantScoped", "Text", "ValidationError",
-    "api_blueprint", "audit_event", "blueprint", "can", "choices", "current_role",
-    "current_station", "current_user", "db", "disable_row_security", "enable_row_security",
-    "enqueue", "fields", "get_or_404", "hand_off",
-    "handoff_targets", "handoffs_from", "handoffs_to",
-    "length", "load", "local_today", "mask", "members", "one_of", "require", "settings",
+    "Permission", "Plugin", "Receipt", "Rows", "Station", "TenantScoped", "Text",
+    "ValidationError", "api_blueprint", "audit_event", "blueprint", "can", "choices",
+    "client_address", "current_role", "current_station", "current_user", "db",
+    "disable_row_security", "enable_row_security", "enqueue", "fields", "get_or_404",
+    "hand_off", "handoff_targets", "handoffs_from", "handoffs_to",
+    "length", "load", "local_today", "mask", "members", "one_of", "outbox_messages",
+    "public_blueprint", "queue_message", "rate_limit", "require", "settings",
     "tenant_foreign_key", "user_names", "utcnow", "validate",
 ]
 
@@ -185,6 +189,8 @@ class Plugin:
     description_en: str = ""
     blueprint: Blueprint | None = None
     api_blueprint: Blueprint | None = None
+    # Pages for residents and visitors, open without an account (see public_blueprint).
+    public_blueprint: Blueprint | None = None
     models: tuple[type, ...] = ()
     settings: type[Schema] | None = None
     permissions: tuple[Permission, ...] = ()
@@ -226,6 +232,19 @@ def api_blueprint(key: str, import_name: str, **kwargs) -> Blueprint:
     """The module's JSON API, under ``/api/v1/s/<station>/<key>/``."""
     return station_blueprint(f"plugin_{key}_api", import_name, url_prefix=f"/{key}",
                              api=True, **kwargs)
+
+
+def public_blueprint(key: str, import_name: str, **kwargs) -> Blueprint:
+    """The module's pages open to anyone, without signing in, under
+    ``/p/<station>/<key>/`` (a booking page, a lost-and-found search).
+
+    Views run in the station's context with no role: ``can()`` is always False there, and
+    the station's rows are all a query can reach. Templates extend ``public_base.html``.
+    Such a page must show nothing personal of anyone, and should guard what it accepts
+    with :func:`rate_limit`. The module gate applies: off for the station means 404.
+    """
+    return public_station_blueprint(f"plugin_{key}_public", import_name, url_prefix=f"/{key}",
+                                    template_folder="templates", **kwargs)
 
 
 def local_today() -> date:

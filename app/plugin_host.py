@@ -73,7 +73,7 @@ class PluginHost:
     def _install(self, app: Flask, plugin: Plugin) -> None:
         for permission in plugin.permissions:
             grant(permission.key, permission.roles)
-        for bp in (plugin.blueprint, plugin.api_blueprint):
+        for bp in (plugin.blueprint, plugin.api_blueprint, plugin.public_blueprint):
             if bp is not None:
                 app.register_blueprint(bp)
                 self._by_blueprint[bp.name] = plugin.key
@@ -178,6 +178,10 @@ def _check(plugin: Plugin) -> None:
         problems.append(f"blueprint {plugin.blueprint.name!r} must be named 'plugin_{key}'")
     if plugin.api_blueprint is not None and plugin.api_blueprint.name != f"plugin_{key}_api":
         problems.append(f"API blueprint {plugin.api_blueprint.name!r} must be 'plugin_{key}_api'")
+    if (plugin.public_blueprint is not None
+            and plugin.public_blueprint.name != f"plugin_{key}_public"):
+        problems.append(f"public blueprint {plugin.public_blueprint.name!r} must be "
+                        f"'plugin_{key}_public'")
     for model in plugin.models:
         table = sa_inspect(model).local_table.name
         if not table.startswith(f"{key}_"):

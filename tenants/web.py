@@ -27,6 +27,18 @@ def station_blueprint(
     return bp
 
 
+def public_station_blueprint(
+    name: str, import_name: str, url_prefix: str = "", **kwargs
+) -> Blueprint:
+    """A blueprint mounted under ``/p/<station_slug>``: pages of a station that anyone may
+    open without signing in (a booking page for residents). Views run in the station's
+    context with no role, so nothing that needs a permission is reachable."""
+    bp = Blueprint(name, import_name, url_prefix="/p/<station_slug>" + url_prefix, **kwargs)
+    bp.url_value_preprocessor(_enter_public_station)
+    bp.url_defaults(_station_default)
+    return bp
+
+
 def county_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
     """A blueprint mounted under ``/county/<county_slug>``; views run in the county context."""
     bp = Blueprint(name, import_name, url_prefix="/county/<county_slug>" + url_prefix, **kwargs)
@@ -61,6 +73,15 @@ def _enter_station(endpoint, values) -> None:
         abort(404)
     g.station, g.county, g.role = station, station.county, role
     g.permissions = role_permissions(role)
+    g.tenant_token = enter(TenantScope(county_id=station.county_id, station_id=station.id))
+
+
+def _enter_public_station(endpoint, values) -> None:
+    slug = values.pop("station_slug", None)
+    station = db.session.scalar(select(Station).where(Station.slug == slug, Station.active))
+    if station is None:
+        abort(404)
+    g.station, g.county, g.role, g.permissions = station, station.county, None, frozenset()
     g.tenant_token = enter(TenantScope(county_id=station.county_id, station_id=station.id))
 
 

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from app.access import require
 from app.extensions import db
-from app.forms import Lines
+from app.forms import Lines, Rows
 from app.modules import ModuleError, configure, disable, enable, station_modules
 from app.permissions import STATION_MODULES
 from app.plugin_api import Plugin
@@ -36,7 +36,7 @@ def setting_fields(plugin: Plugin, values: dict) -> list[SettingField]:
     out = []
     for name, f in plugin.settings().fields.items():
         kind, choices = "text", ()
-        if isinstance(f, Lines):
+        if isinstance(f, Lines | Rows):
             kind = "lines"
         elif isinstance(f, fields.Boolean):
             kind = "boolean"
@@ -46,7 +46,9 @@ def setting_fields(plugin: Plugin, values: dict) -> list[SettingField]:
             if isinstance(v, validate.OneOf):
                 kind, choices = "choice", tuple(zip(v.choices, v.labels or v.choices, strict=False))
         value = values.get(name)
-        if kind == "lines" and isinstance(value, list | tuple):
+        if isinstance(f, Rows) and isinstance(value, list | tuple):
+            value = f.as_text(value)
+        elif kind == "lines" and isinstance(value, list | tuple):
             value = "\n".join(value)
         out.append(SettingField(name, str(f.metadata.get("label", name)),
                                 str(f.metadata.get("help", "")), kind, value, choices))

@@ -138,3 +138,42 @@ def test_a_module_cannot_take_a_core_namespace(app):
                       permissions=(Permission("station.pii.reveal", "x", ("auxiliary",)),))
     with pytest.raises(ValueError, match="reserved for the core"):
         _check(impostor)
+
+
+def test_a_public_page_opens_without_an_account_in_its_station_only(sample_app, sample_browser,
+                                                                     demo):
+    from app.outbox import OutboxMessage
+
+    admin = sample_browser("dongling-admin")
+    assert admin.post("/s/dongling/modules/intake/enable").status_code == 302
+    anyone = sample_app.test_client()
+    page = anyone.get("/p/dongling/intake/ask")
+    assert page.status_code == 200
+    # The station's context, and no role even for a signed-in officer.
+    assert page.get_json() == {"station": "dongling", "may_open": False}
+    assert admin.get("/p/dongling/intake/ask").get_json()["may_open"] is False
+    # A station without the module, or no such station: 404 as everywhere.
+    assert anyone.get("/p/qingshi/intake/ask").status_code == 404
+    assert anyone.get("/p/nowhere/intake/ask").status_code == 404
+
+    sample_app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        first = anyone.post("/p/dongling/intake/ask", data={"phone": "13800001111"})
+        again = anyone.post("/p/dongling/intake/ask", data={"phone": "13800001111"})
+        refused = anyone.post("/p/dongling/intake/ask", data={"phone": "13800002222"})
+    finally:
+        sample_app.config["WTF_CSRF_ENABLED"] = True
+    assert first.get_json() == {"queued": True}
+    assert again.get_json() == {"queued": False}  # the same key queues once
+    assert refused.status_code == 429  # the third attempt from one address in the hour
+    with sample_app.app_context():
+        station = db.session.scalar(select(Station).where(Station.slug == "dongling"))
+        with station_context(station):
+            messages = db.session.scalars(select(OutboxMessage)).all()
+        assert [(m.to_phone, m.source, m.status) for m in messages] == [
+            ("13800001111", "intake", "pending")]
+        # Queued on a public page: audited with the address, the phone masked.
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "outbox_message")).one()
+        assert event.actor_id is None and event.ip
+        assert "13800001111" not in str(event.changes) and "138****1111" in str(event.changes)

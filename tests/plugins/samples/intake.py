@@ -2,13 +2,40 @@
 mediation module will open a case from a concern). It keeps what it received in memory:
 it exists to exercise the contract, not to be used."""
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
-from app.plugin_api import ALL_ROLES, HandoffTarget, Permission, Plugin, Receipt, blueprint
+from app.plugin_api import (
+    ALL_ROLES,
+    HandoffTarget,
+    Permission,
+    Plugin,
+    Receipt,
+    blueprint,
+    can,
+    client_address,
+    current_station,
+    db,
+    public_blueprint,
+    queue_message,
+    rate_limit,
+)
 
 bp = blueprint("intake", __name__)
+public = public_blueprint("intake", __name__)
 RECEIVED = []
+
+
+@public.route("/ask", methods=["GET", "POST"])
+def ask():
+    """A resident's question, answered by text message: a public page with a rate limit."""
+    if request.method == "POST":
+        if rate_limit(f"intake.ask:{client_address()}", limit=2, per_seconds=3600):
+            return jsonify(error="too many"), 429
+        queued = queue_message(request.form["phone"], "收到", key=f"intake.ask:{request.form['phone']}")
+        db.session.commit()
+        return jsonify(queued=queued)
+    return jsonify(station=current_station().slug, may_open=can("intake.open"))
 
 
 @bp.get("/items/<int:item_id>")
@@ -29,7 +56,7 @@ def object_url(object_type: str, object_id: int) -> str:
 
 plugin = Plugin(
     key="intake", name_zh="受理", name_en="Intake", version="0.1",
-    blueprint=bp, requires=("courtyard",),
+    blueprint=bp, public_blueprint=public, requires=("courtyard",),
     permissions=(Permission("intake.open", _l("Open"), ALL_ROLES),),
     handoff_targets=(HandoffTarget("intake.item", "Open as an intake item", receive,
                                    "intake.open"),),
