@@ -5,13 +5,26 @@ messages on every field, and :class:`Text` treats a blank string as missing, whi
 what a person filling a form means by leaving it empty.
 """
 
+import marshmallow
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 from marshmallow import missing as missing_
 
 __all__ = ["Form", "Lines", "Rows", "Text", "choices", "ValidationError", "fields", "load",
            "validate"]
+
+
+
+class ValidationError(marshmallow.ValidationError):
+    """marshmallow's error, taking a lazy message (``_l(...)``) as one message: marshmallow
+    would otherwise treat it as a sequence and keep only its first character."""
+
+    def __init__(self, message, *args, **kwargs):
+        if not isinstance(message, str | bytes | list | dict):
+            message = str(message)
+        super().__init__(message, *args, **kwargs)
+
 
 _MESSAGES = {
     "required": _l("This field is required."),
@@ -98,7 +111,7 @@ def load(schema: Schema, data) -> tuple[dict | None, dict[str, str]]:
     }
     try:
         return schema.load(data), {}
-    except ValidationError as err:
+    except marshmallow.ValidationError as err:
         return None, _messages(err.messages)
 
 
@@ -188,6 +201,12 @@ class Rows(fields.Field):
     def _row(self, number: int, item) -> dict:
         if isinstance(item, dict):
             cells = [item.get(name) for name, _f in self.columns]
+            # Cells from JSON or YAML must read back as the same line in the form.
+            if any(isinstance(c, str) and any(m in c for m in (*self.SEPARATORS, "\n", "\r"))
+                   for c in cells):
+                raise ValidationError(gettext(
+                    "Line %(number)d: a cell may not contain | or a line break.",
+                    number=number))
         elif isinstance(item, str):
             for separator in self.SEPARATORS[1:]:
                 item = item.replace(separator, self.SEPARATORS[0])
@@ -209,7 +228,7 @@ class Rows(fields.Field):
                     row[name] = default() if callable(default) else default
                 else:
                     row[name] = column.deserialize(cell)
-            except ValidationError as err:
+            except marshmallow.ValidationError as err:
                 message = _messages(err.messages).get("_schema", "")
                 raise ValidationError(gettext(
                     "Line %(number)d, %(column)s: %(message)s", number=number,

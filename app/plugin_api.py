@@ -46,6 +46,7 @@ from app.outbox import outbox_messages, queue_message
 from app.permissions import COUNTY_ROLES, STATION_PII, STATION_ROLES, STATION_VIEW
 from app.pii import mask
 from app.rate_limits import client_address, rate_limit
+from tenants.context import current_station_id
 from tenants.models import Station, utcnow
 from tenants.row_security import disable as disable_row_security
 from tenants.row_security import enable as enable_row_security
@@ -260,7 +261,11 @@ def local_today() -> date:
 
 
 def current_station() -> Station:
-    return g.station
+    """The station a request, a job or ``demo_data`` works in."""
+    station = g.get("station")
+    if station is None or station.id != current_station_id():
+        station = db.session.get(Station, current_station_id())
+    return station
 
 
 def current_role() -> str | None:

@@ -175,14 +175,72 @@ class Demo:
         return self.stations[slug]
 
 
-@pytest.fixture
-def demo(app):
-    """The demo county: three stations with an admin, an officer and an auxiliary each."""
-    from app.demo import PASSWORD, seed
-    from tenants.models import County, Station
+SNAPSHOT = "demo_snapshot"
+
+
+@pytest.fixture(scope="session")
+def _demo_copy(app, owner_engine, tmp_path_factory):
+    """The demo county seeded once per run and kept aside, in a schema of its own
+    (PostgreSQL) or an attached file (SQLite), with every module's demo data: seeding it
+    anew for each test (accounts, modules, the audit chain) cost a second or more."""
+    from app.demo import seed
 
     with app.app_context():
         seed()
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        serial = {t.name for t in db.metadata.sorted_tables
+                  if "id" in t.c and t.c.id.primary_key and t.c.id.autoincrement}
+    attach = None if PG else str(tmp_path_factory.mktemp("demo") / "demo.db")
+    with owner_engine.connect() as conn:
+        if attach:
+            conn.exec_driver_sql(f"ATTACH DATABASE '{attach}' AS {SNAPSHOT}")
+            conn.commit()
+        with conn.begin():
+            if PG:
+                conn.execute(text(f"CREATE SCHEMA {SNAPSHOT}"))
+            for table in tables:
+                conn.execute(text(
+                    f'CREATE TABLE {SNAPSHOT}."{table}" AS SELECT * FROM "{table}"'))
+        if attach:
+            conn.exec_driver_sql(f"DETACH DATABASE {SNAPSHOT}")
+            conn.commit()
+    return tables, serial, attach
+
+
+def _restore_demo(owner_engine, tables, serial, attach) -> None:
+    """Copy the kept demo county back into the (clean) tables, ids and all."""
+    with owner_engine.connect() as conn:
+        if attach:
+            conn.exec_driver_sql(f"ATTACH DATABASE '{attach}' AS {SNAPSHOT}")
+            conn.commit()
+        with conn.begin():
+            if PG:  # the owner is a superuser here: TRUNCATE and copying bypass RLS
+                conn.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(
+                    ", ".join(f'"{t}"' for t in tables))))
+            else:
+                for table in reversed(tables):
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            for table in tables:
+                conn.execute(text(f'INSERT INTO "{table}" SELECT * FROM {SNAPSHOT}."{table}"'))
+                if PG and table in serial:  # the next id follows the copied rows
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence(:t, 'id'), max(id)) "
+                        f'FROM "{table}" HAVING max(id) IS NOT NULL'), {"t": table})
+        if attach:
+            conn.exec_driver_sql(f"DETACH DATABASE {SNAPSHOT}")
+            conn.commit()
+
+
+@pytest.fixture
+def demo(app, owner_engine, _demo_copy):
+    """The demo county: three stations with an admin, an officer and an auxiliary each,
+    the first two running every installed module with its demo data."""
+    from app.demo import PASSWORD
+    from tenants.models import County, Station
+
+    _restore_demo(owner_engine, *_demo_copy)
+    with app.app_context():
         county = db.session.query(County).filter_by(slug="demo").one()
         stations = {s.slug: s for s in db.session.query(Station).all()}
         db.session.expunge_all()

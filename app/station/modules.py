@@ -113,13 +113,15 @@ def module_settings(plugin_key: str):
                 posted[f.name] = f.name in request.form
             elif f.kind != "lines" and not str(posted.get(f.name, "")).strip():
                 blank[f.name] = _("This field is required.")  # not a silent reset
+        # The filled-in fields are checked too, so every mistake shows at once.
+        filled = {k: v for k, v in posted.items() if k not in blank}
         try:
+            configure(g.station, plugin_key, filled)
             if blank:
                 raise ModuleError(blank)
-            configure(g.station, plugin_key, posted)
         except ModuleError as exc:
             db.session.rollback()
-            errors, values = exc.errors, posted
+            errors, values = {**exc.errors, **blank}, posted
         else:
             db.session.commit()
             flash(_("The settings of %(module)s are saved.", module=plugin.name), "success")

@@ -35,6 +35,9 @@ def test_rows_are_typed_one_per_line(zh):
     # From JSON or YAML the rows come as objects.
     data, errors = load(Catalogue(), {"services": [{"name": "户籍证明", "mode": "window"}]})
     assert data["services"] == [{"name": "户籍证明", "mode": "window", "places": 1}]
+    # ... and may not hold what would not read back as the same line in the form.
+    data, errors = load(Catalogue(), {"services": [{"name": "户籍|证明", "mode": "window"}]})
+    assert data is None and "第 1 行" in errors["services"]
 
 
 @pytest.mark.parametrize("text, message", [

@@ -32,6 +32,12 @@ def test_invalid_settings_show_a_message_per_field_and_change_nothing(make_brows
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "请填写 1 至 10 个类别" in html and "请输入 1 至 365 之间的天数" in html
+    # A blank number and a wrong list are both named, not only the blank one.
+    response = admin.post("/s/dongling/modules/courtyard/settings",
+                          {"categories": "\n".join("甲乙丙丁戊己庚辛壬癸子"), "due_days": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "请填写 1 至 10 个类别" in html and "此项为必填项" in html
     response = admin.post("/s/dongling/modules/courtyard/settings",
                           {"categories": "甲\n乙", "due_days": "7"})
     assert response.status_code == 302

@@ -32,7 +32,8 @@ def ask():
     if request.method == "POST":
         if rate_limit(f"intake.ask:{client_address()}", limit=2, per_seconds=3600):
             return jsonify(error="too many"), 429
-        queued = queue_message(request.form["phone"], "收到", key=f"intake.ask:{request.form['phone']}")
+        phone = request.form["phone"]
+        queued = queue_message(phone, "收到", key=f"intake.ask:{phone}")
         db.session.commit()
         return jsonify(queued=queued)
     return jsonify(station=current_station().slug, may_open=can("intake.open"))

@@ -1,0 +1,31 @@
+"""The module's recurring job: the evening before, remind everyone booked for tomorrow."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.plugin_api import db, local_today, queue_message, settings
+
+from .booking import reminder_text
+from .models import BOOKED, Booking
+
+
+def send_reminders() -> int:
+    """Queue a text for each booking of tomorrow still open; returns how many were new.
+    Idempotent: each booking's reminder has its own outbox key, so a rerun queues none."""
+    if not settings("appointments")["reminder"]:
+        return 0
+    tomorrow = local_today() + timedelta(days=1)
+    due = db.session.scalars(
+        select(Booking).where(Booking.day == tomorrow, Booking.status == BOOKED)
+        .order_by(Booking.starts, Booking.id)
+    ).all()
+    queued = 0
+    for booking in due:
+        queued += queue_message(
+            booking.phone, reminder_text(booking), key=f"appointments.reminder:{booking.id}",
+            object_type="booking", object_id=booking.id,
+        )
+    db.session.flush()
+    return queued
+

@@ -1,0 +1,267 @@
+"""The roster pages: a week of posts and shifts with the cells that fall short, one cell's
+people (saved only over the version it was read at), peak days, and the volunteers."""
+
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.plugin_api import (
+    STATION_PII,
+    audit_event,
+    current_user,
+    db,
+    get_or_404,
+    load,
+    local_today,
+    require,
+    settings,
+    utcnow,
+)
+
+from .models import Assignment, PeakDay, RosterCell, Volunteer
+from .schemas import CellForm, PeakForm, VolunteerForm
+from .staffing import (
+    People,
+    busy_in,
+    key_of,
+    minimum,
+    post_named,
+    roster,
+    season,
+    shift_named,
+)
+from .views import KEY, MANAGE, VIEW, bp, status_code
+
+
+def _day(text: str | None) -> date | None:
+    """The day a request names, or None if it names none between 2000 and 2100 (beyond,
+    a week's neighbours would leave the calendar)."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if date(2000, 1, 1) <= day <= date(2100, 12, 31) else None
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# -- the week ------------------------------------------------------------------------------
+
+@bp.get("/roster")
+@require(VIEW)
+def week():
+    return _week_page()
+
+
+def _week_page(errors=None, form=None):
+    config = settings(KEY)
+    start = _monday(_day(request.args.get("week") or (form or {}).get("day")) or local_today())
+    people = People()
+    days = roster(start, 7, config, people)
+    gaps = []  # (day, shift, short cells, who could be sent)
+    for d in days:
+        for shift in config["shifts"]:
+            short = [c for c in d.cells.values() if c.shift == shift["name"] and c.short]
+            if short:
+                busy = set(busy_in(d.day, shift["name"]))
+                gaps.append((d, shift["name"], short, people.free(busy)))
+    form = form or {"day": local_today().isoformat(), "extra": str(config["peak_extra"])}
+    return render_template(
+        "tourism/roster.html", days=days, start=start, config=config, gaps=gaps,
+        previous=start - timedelta(days=7), next=start + timedelta(days=7),
+        errors=errors or {}, form=form,
+    ), status_code(errors)
+
+
+# -- one cell ------------------------------------------------------------------------------
+
+def _cell_place():
+    """The cell a request names (day, shift, post), defaulting to today's first; 404 for a
+    post or shift that neither the settings nor the stored roster know."""
+    source = request.form if request.method == "POST" else request.args
+    config = settings(KEY)
+    day = _day(source.get("day")) or local_today()
+    shift = source.get("shift") or config["shifts"][0]["name"]
+    post = source.get("post") or config["posts"][0]["name"]
+    row = db.session.scalar(select(RosterCell).where(
+        RosterCell.day == day, RosterCell.shift == shift, RosterCell.post == post))
+    if row is None and not (post_named(config, post) and shift_named(config, shift)):
+        abort(404)
+    return config, day, shift, post, row
+
+
+@bp.get("/roster/cell")
+@require(VIEW)
+def cell():
+    return _cell_page(*_cell_place())
+
+
+def _cell_page(config, day, shift, post, row, errors=None, chosen=None, status=None):
+    people = People()
+    peak = db.session.scalar(select(PeakDay).where(PeakDay.day == day))
+    day_season = season(day, config, peak)
+    p, s = post_named(config, post), shift_named(config, shift)
+    needed = minimum(p, s, day_season, peak) if p and s else 0
+    assigned = {key_of(a) for a in row.assignments} if row else set()
+    elsewhere = busy_in(day, shift, exclude_post=post)
+    return render_template(
+        "tourism/cell.html", day=day, shift=shift, post=post, post_info=p, known=bool(p and s),
+        row=row, needed=needed, season=day_season, peak=peak, people=people,
+        names=[people.name(a) for a in row.assignments] if row else [],
+        assigned=assigned if chosen is None else chosen, elsewhere=elsewhere,
+        errors=errors or {},
+    ), status or status_code(errors)
+
+
+@bp.post("/roster/cell")
+@require(MANAGE)
+def cell_save():
+    if _day(request.form.get("day")) is None:  # saved to today's cell, it would be a surprise
+        return _week_page({"_schema": _("Please enter a date between 2000 and 2100.")})
+    config, day, shift, post, row = _cell_place()
+    form = request.form
+    data, errors = load(CellForm(), {"version": form.get("version"),
+                                     "user_ids": form.getlist("user_ids"),
+                                     "volunteer_ids": form.getlist("volunteer_ids")})
+    if errors:
+        return _cell_page(config, day, shift, post, row, {"_schema": next(iter(
+            errors.values()))})
+    if data["version"] != (row.version if row else 0):
+        return _conflict(day, shift, post)
+    chosen = {("user", u) for u in data["user_ids"]} | {
+        ("volunteer", v) for v in data["volunteer_ids"]}
+    refusal = _refuse(chosen, row, day, shift, post)
+    if refusal:
+        return _cell_page(config, day, shift, post, row, {"_schema": refusal}, chosen=chosen)
+    try:
+        if row is None:
+            row = RosterCell(day=day, shift=shift, post=post, updated_by=current_user.id)
+            db.session.add(row)
+        else:
+            row.updated_at, row.updated_by = utcnow(), current_user.id
+        # The cell's own UPDATE (or INSERT) goes first: if someone saved it meanwhile, it
+        # fails here, before any of the people change.
+        db.session.flush()
+        have = {key_of(a): a for a in row.assignments}
+        for key, a in have.items():
+            if key not in chosen:
+                db.session.delete(a)
+        for kind, ident in chosen - set(have):
+            db.session.add(Assignment(cell_id=row.id, **{f"{kind}_id": ident}))
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        return _conflict(day, shift, post)
+    flash(_("%(post)s, %(shift)s of %(day)s: saved.", post=post, shift=shift,
+            day=day.isoformat()), "success")
+    return redirect(url_for(".week", week=day.isoformat()) + f"#day-{day.isoformat()}")
+
+
+def _refuse(chosen, row, day, shift, post) -> str | None:
+    """Why the people chosen cannot stand here, or None."""
+    people = People()
+    kept = {key_of(a) for a in row.assignments} if row else set()  # e.g. someone who left
+    known = {("user", uid) for uid, _n in people.members} | {
+        ("volunteer", v.id) for v in people.volunteers if v.active}
+    if chosen - known - kept:
+        return _("Please choose among the station's people and active volunteers.")
+    elsewhere = busy_in(day, shift, exclude_post=post)
+    for key in sorted(chosen & set(elsewhere)):
+        name = people.name(Assignment(**{f"{key[0]}_id": key[1]}))
+        return _("%(name)s is already on duty at %(post)s in this shift.", name=name,
+                 post=elsewhere[key])
+    return None
+
+
+def _conflict(day, shift, post):
+    config = settings(KEY)
+    row = db.session.scalar(select(RosterCell).where(
+        RosterCell.day == day, RosterCell.shift == shift, RosterCell.post == post))
+    return _cell_page(config, day, shift, post, row, {"_schema": _(
+        "Someone else changed this shift while you were editing it. Nothing was saved: here "
+        "it is as it stands now; make your change again if it still applies.")}, status=409)
+
+
+# -- peak days -----------------------------------------------------------------------------
+
+@bp.post("/peaks")
+@require(MANAGE)
+def peak_new():
+    data, errors = load(PeakForm(), request.form)
+    if data and db.session.scalar(select(PeakDay.id).where(PeakDay.day == data["day"])):
+        errors = {"day": _("This day is already declared a peak.")}
+    if errors:
+        return _week_page(errors, request.form)
+    if data["extra"] is None:
+        data["extra"] = settings(KEY)["peak_extra"]
+    db.session.add(PeakDay(created_by=current_user.id, **data))
+    db.session.commit()
+    flash(_("%(day)s is declared a peak: every post needs %(n)d more.",
+            day=data["day"].isoformat(), n=data["extra"]), "success")
+    return redirect(url_for(".week", week=data["day"].isoformat()))
+
+
+@bp.post("/peaks/<int:tourism_peak_id>/delete")
+@require(MANAGE)
+def peak_delete(tourism_peak_id: int):
+    peak = get_or_404(PeakDay, tourism_peak_id)
+    day = peak.day
+    db.session.delete(peak)
+    db.session.commit()
+    flash(_("%(day)s is no longer a declared peak.", day=day.isoformat()), "success")
+    return redirect(url_for(".week", week=day.isoformat()))
+
+
+# -- volunteers ----------------------------------------------------------------------------
+
+@bp.get("/volunteers")
+@require(VIEW)
+def volunteers():
+    return _volunteers_page()
+
+
+@bp.post("/volunteers")
+@require(MANAGE)
+def volunteer_new():
+    data, errors = load(VolunteerForm(), request.form)
+    if errors:
+        return _volunteers_page(errors, request.form)
+    db.session.add(Volunteer(**data))
+    db.session.commit()
+    flash(_("The volunteer is added."), "success")
+    return redirect(url_for(".volunteers"))
+
+
+def _volunteers_page(errors=None, form=None, revealed=False):
+    rows = db.session.scalars(
+        select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.team, Volunteer.id)).all()
+    return render_template("tourism/volunteers.html", volunteers=rows, errors=errors or {},
+                           form=form or {}, revealed=revealed), status_code(errors)
+
+
+@bp.post("/volunteers/<int:tourism_volunteer_id>/active")
+@require(MANAGE)
+def volunteer_active(tourism_volunteer_id: int):
+    volunteer = get_or_404(Volunteer, tourism_volunteer_id)
+    # The state wanted, not a toggle: a double submit leaves it as asked.
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        return _volunteers_page({"_schema": _("Please choose one of the listed options.")})
+    volunteer.active = wanted == "1"
+    db.session.commit()
+    return redirect(url_for(".volunteers"))
+
+
+@bp.post("/volunteers/reveal")
+@require(STATION_PII)
+def volunteers_reveal():
+    audit_event("pii.reveal", object_type="tourism_volunteer", object_id=None,
+                changes={"fields": ["name", "phone"]})
+    db.session.commit()
+    return _volunteers_page(revealed=True)

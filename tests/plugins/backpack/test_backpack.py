@@ -1,0 +1,491 @@
+"""Backpack policing (背包警务) as a station uses it: a request for a service at home is
+taken, scheduled, visited and followed to done (a certificate delivered later), the plan
+and the route sheet, reminders, figures, personal data, permissions."""
+
+import http.cookiejar
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.modules import configure
+from app.plugin_api import local_today, outbox_messages, settings
+from app.users import User
+from plugins.backpack.models import HomeRequest, Step, Visit
+from tenants.models import Station
+from tests.conftest import CSRF_RE, PG, within_station
+
+BASE = "/s/liuxi/backpack"
+CATALOGUE = ("居民身份证换领 | home | 户口簿、破损旧证\n"
+             "户口迁移 | window | 准迁证、户口簿\n"
+             "送证上门 | home")
+
+
+def _in_liuxi(app, fn):
+    return within_station(app, "liuxi", fn)
+
+
+def _catalogue(app, text):
+    """Change the appointments module's settings, as its settings page would."""
+    def change():
+        station = db.session.scalar(select(Station).where(Station.slug == "liuxi"))
+        configure(station, "appointments", {"services": text})
+        db.session.commit()
+
+    _in_liuxi(app, change)
+
+
+@pytest.fixture
+def admin(app, make_browser, demo):
+    """柳溪's admin, with appointments and then backpack switched on (no demo data)."""
+    b = make_browser("liuxi-admin")
+    for key in ("appointments", "backpack"):
+        assert b.post(f"/s/liuxi/modules/{key}/enable").status_code == 302, key
+    _catalogue(app, CATALOGUE)
+    return b
+
+
+def _user_id(app, username):
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def _take(b, **extra):
+    data = {"resident_name": "熊桂芳", "resident_phone": "13891601234", "village": "河口村",
+            "address": "三组12号", "reason": "elderly", "service": "居民身份证换领",
+            "channel": "grid_worker", **extra}
+    response = b.post(f"{BASE}/requests/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/requests/(\d+)$", response.location).group(1))
+
+
+def _schedule(b, request_id, officer_id, visit_date=None, **extra):
+    visit_date = visit_date or local_today()
+    return b.post(f"{BASE}/requests/{request_id}/schedule",
+                  {"visit_date": visit_date.isoformat(), "officer_id": str(officer_id), **extra})
+
+
+def _visit(b, request_id, **extra):
+    data = {"visited_on": local_today().isoformat(), "what_done": "拍照采集换证信息",
+            "photos_taken": "true", **extra}
+    return b.post(f"{BASE}/requests/{request_id}/visit", data)
+
+
+def _request(app, request_id):
+    def get():
+        r = db.session.get(HomeRequest, request_id)
+        db.session.expunge(r)
+        return r
+
+    return _in_liuxi(app, get)
+
+
+def test_a_request_is_scheduled_visited_delivered_and_done(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    request_id = _take(admin)
+    assert _request(app, request_id).status == "requested"
+    assert _schedule(admin, request_id, officer).status_code == 302
+    assert _request(app, request_id).status == "scheduled"
+    response = _visit(admin, request_id, needs_delivery="true",
+                      documents_collected="破损旧身份证")
+    assert response.status_code == 302
+    assert _request(app, request_id).status == "visited"  # the new card is still to come
+    waiting = admin.get(f"{BASE}/deliveries").get_data(as_text=True)
+    assert "居民身份证换领" in waiting and "熊*芳" in waiting
+
+    refused = admin.post(f"{BASE}/requests/{request_id}/delivery",
+                         {"delivered_on": local_today().isoformat(), "received_by": "relative"})
+    assert refused.status_code == 400
+    assert "请填写代为签收的亲属姓名" in refused.get_data(as_text=True)
+    assert admin.post(f"{BASE}/requests/{request_id}/delivery", {
+        "delivered_on": local_today().isoformat(), "received_by": "relative",
+        "received_by_name": "熊建国"}).status_code == 302
+    done = _request(app, request_id)
+    assert done.status == "done" and done.finished_on == local_today()
+    assert "熊建国" not in admin.get(f"{BASE}/deliveries").get_data(as_text=True)
+
+    page = admin.get(f"{BASE}/requests/{request_id}").get_data(as_text=True)
+    history = page.split('id="history"')[1].split("</ol>")[0]
+    for words in ("受理请求（网格员）", "上门走访", "证件待后续送达", "证件已于", "亲属签收"):
+        assert words in history, words
+    assert "熊建国" not in page and "熊*国" in page
+    with app.app_context():
+        changes = db.session.scalars(select(AuditEvent.changes).where(
+            AuditEvent.object_type == "backpack_request", AuditEvent.action == "update",
+            AuditEvent.object_id == str(request_id))).all()
+    statuses = [c["status"] for c in changes if "status" in c]
+    assert statuses == [["requested", "scheduled"], ["scheduled", "visited"],
+                        ["visited", "done"]]
+    assert {"received_by_name": [None, "熊*国"]}.items() <= \
+        {k: v for c in changes for k, v in c.items()}.items()
+
+
+def test_moves_that_do_not_fit_the_status_are_refused(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    request_id = _take(admin)
+    refused = _visit(admin, request_id)
+    assert refused.status_code == 400 and "只有已安排上门的请求才能登记走访" in \
+        refused.get_data(as_text=True)
+    refused = admin.post(f"{BASE}/requests/{request_id}/delivery",
+                         {"delivered_on": local_today().isoformat(), "received_by": "resident"})
+    assert refused.status_code == 400 and "没有待送达的证件" in refused.get_data(as_text=True)
+    refused = admin.post(f"{BASE}/requests/{request_id}/follow-up", {"note": "x"})
+    assert refused.status_code == 400 and "没有待办的后续事项" in refused.get_data(as_text=True)
+    past = _schedule(admin, request_id, officer, local_today() - timedelta(days=1))
+    assert past.status_code == 400 and "上门日期应为今天或以后" in past.get_data(as_text=True)
+
+    no_reason = admin.post(f"{BASE}/requests/{request_id}/cannot", {"reason": " "})
+    assert no_reason.status_code == 400 and "invalid-feedback" in no_reason.get_data(as_text=True)
+    assert _request(app, request_id).status == "requested"
+    assert admin.post(f"{BASE}/requests/{request_id}/cannot",
+                      {"reason": "已随子女搬到县城"}).status_code == 302
+    closed = _request(app, request_id)
+    assert closed.status == "cannot_be_done" and closed.cannot_reason == "已随子女搬到县城"
+    again = _schedule(admin, request_id, officer)
+    assert again.status_code == 400 and "无法办理" in again.get_data(as_text=True)
+    again = admin.post(f"{BASE}/requests/{request_id}/cannot", {"reason": "x"})
+    assert again.status_code == 400 and "该请求已结束" in again.get_data(as_text=True)
+    assert _in_liuxi(app, lambda: len(db.session.scalars(select(Step)).all())) == 2
+
+
+def test_the_visit_form_checks_its_fields_and_finishes_what_leaves_nothing(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    first, second = _take(admin), _take(admin, resident_name="骆永福", village="石门村")
+    for request_id in (first, second):
+        _schedule(admin, request_id, officer)
+    page = admin.get(f"{BASE}/requests/{first}/visit").get_data(as_text=True)
+    assert "登记上门情况" in page and "户口簿、破损旧证" in page  # what to collect
+    response = _visit(admin, first, what_done="", follow_up="true",
+                      visited_on=(local_today() + timedelta(days=1)).isoformat())
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "该日期尚未到来" in html and "请说明需要做什么后续工作" in html
+    assert html.count("invalid-feedback") >= 2
+    early = _visit(admin, first, visited_on=(local_today() - timedelta(days=3)).isoformat())
+    assert early.status_code == 400 and "走访日期不能早于请求日期" in early.get_data(as_text=True)
+    assert _in_liuxi(app, lambda: db.session.scalars(select(Visit)).all()) == []
+
+    assert _visit(admin, first).status_code == 302  # nothing remains: done at once
+    assert _request(app, first).status == "done"
+    assert _visit(admin, second, follow_up="true",
+                  follow_up_note="下周回访，讲解防诈骗知识").status_code == 302
+    assert _request(app, second).status == "visited"
+    assert admin.post(f"{BASE}/requests/{second}/follow-up",
+                      {"note": "已回访"}).status_code == 302
+    assert _request(app, second).status == "done"
+
+
+def test_bad_request_input_is_refused_per_field_and_writes_nothing(app, admin):
+    response = admin.post(f"{BASE}/requests/new", {
+        "resident_name": "", "resident_phone": "abc", "resident_id_number": "12345",
+        "village": "不存在村", "address": "一组", "reason": "other", "service": "户口迁移",
+        "channel": "phone", "requested_on": (local_today() + timedelta(days=2)).isoformat(),
+    })
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for message in ("请输入电话号码", "身份证号为 18 位", "请选择本所的村", "请选择一项上门服务",
+                    "请说明群众无法前来的原因", "该日期尚未到来"):
+        assert message in html, message
+    assert html.count("invalid-feedback") >= 7
+    assert _in_liuxi(app, lambda: db.session.scalars(select(HomeRequest)).all()) == []
+
+
+def test_the_form_offers_the_home_services_of_the_appointments_catalogue(app, admin):
+    page = admin.get(f"{BASE}/requests/new").get_data(as_text=True)
+    assert '<option value="居民身份证换领"' in page and '<option value="送证上门"' in page
+    assert '<option value="户口迁移"' not in page  # done at the window only
+    request_id = _take(admin)
+
+    _catalogue(app, "户口迁移 | window")
+    empty = admin.get(f"{BASE}/requests/new").get_data(as_text=True)
+    assert 'id="no-home-services"' in empty and "/modules/appointments/settings" in empty
+    # The request keeps its service's name though the catalogue dropped it.
+    assert "居民身份证换领" in admin.get(f"{BASE}/requests/{request_id}").get_data(as_text=True)
+
+    _catalogue(app, "户口迁移 | window\n老年人户籍信息采集 | home | 户口簿")
+    page = admin.get(f"{BASE}/requests/new").get_data(as_text=True)
+    assert '<option value="老年人户籍信息采集"' in page
+    _take(admin, service="老年人户籍信息采集")
+    refused = admin.post(f"{BASE}/requests/new", {
+        "resident_name": "王桂香", "resident_phone": "13800001111", "village": "河口村",
+        "address": "五组", "reason": "elderly", "service": "居民身份证换领", "channel": "phone"})
+    assert refused.status_code == 400
+
+
+def test_the_plan_groups_visits_by_day_village_and_officer(app, admin):
+    officer, aux = _user_id(app, "liuxi-officer"), _user_id(app, "liuxi-aux")
+    today, tomorrow = local_today(), local_today() + timedelta(days=1)
+    plans = [("青龙村", officer, today), ("河口村", officer, today), ("河口村", aux, today),
+             ("石门村", aux, tomorrow)]
+    for village, who, day in plans:
+        _schedule(admin, _take(admin, village=village), who, day)
+    waiting = _take(admin, village="大坪村")
+
+    page = admin.get(f"{BASE}/plan?day={today.isoformat()}").get_data(as_text=True)
+    assert f'data-day="{today.isoformat()}"' in page
+    assert f'data-day="{tomorrow.isoformat()}"' not in page
+    villages = re.findall(r'data-village="([^"]+)"', page)
+    assert villages == ["河口村", "青龙村"]  # the order of the villages setting
+    by_officer = page.split('id="by-officer"')[1].split("</ul>")[0]
+    assert "2 次走访" in by_officer and by_officer.count("路线单") == 2
+    assert f"/requests/{waiting}" in page.split('id="waiting-h"')[1]
+
+    week = admin.get(f"{BASE}/plan?day={today.isoformat()}&span=week").get_data(as_text=True)
+    days = re.findall(r'data-day="([^"]+)"', week)
+    monday = today - timedelta(days=today.weekday())
+    expected = [d.isoformat() for d in (today, tomorrow) if d < monday + timedelta(days=7)]
+    assert days == expected
+
+    # Assigning from the plan moves the visit to the other officer and comes back.
+    response = _schedule(admin, waiting, aux, today, back="plan", day=today.isoformat())
+    assert response.status_code == 302 and "/backpack/plan" in response.location
+    assert _request(app, waiting).officer_id == aux
+
+
+def test_the_route_sheet_is_masked_unless_printed_in_full_which_is_audited(
+        app, admin, make_browser):
+    officer, aux = _user_id(app, "liuxi-officer"), _user_id(app, "liuxi-aux")
+    mine = _take(admin, address="三组12号村小学上坡")
+    _schedule(admin, mine, officer)
+    other = _take(admin, resident_name="石秀兰", resident_phone="13700002222",
+                  village="石门村")
+    _schedule(admin, other, aux)
+    officer_b = make_browser("liuxi-officer")
+    sheet = officer_b.get(f"{BASE}/route-sheet?officer_id={officer}").get_data(as_text=True)
+    assert "背包警务上门路线单" in sheet and "熊*芳" in sheet and "138****1234" in sheet
+    assert "熊桂芳" not in sheet and "13891601234" not in sheet and "村小学上坡" not in sheet
+    assert "户口簿、破损旧证" in sheet  # what to bring from the catalogue
+    assert "石*兰" not in sheet  # another officer's round
+    assert "@media print" in sheet and 'class="navbar' not in sheet
+    assert "显示完整姓名" not in sheet
+    assert officer_b.post(f"{BASE}/route-sheet", {"officer_id": str(officer)}).status_code == 403
+
+    everyone = admin.get(f"{BASE}/route-sheet").get_data(as_text=True)
+    assert everyone.count('class="sheet"') == 2 and "显示完整姓名" in everyone
+    full = admin.post(f"{BASE}/route-sheet", {"day": local_today().isoformat(),
+                                              "officer_id": str(officer)})
+    html = full.get_data(as_text=True)
+    assert full.status_code == 200
+    assert "熊桂芳" in html and "13891601234" in html and "三组12号村小学上坡" in html
+    assert "石秀兰" not in html
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "pii.reveal", AuditEvent.object_type == "backpack_route_sheet"))
+    assert event.changes["requests"] == [mine] and event.changes["officer_id"] == officer
+    assert event.actor_name  # who printed it
+
+
+def test_the_reminder_job_texts_each_resident_once(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    tomorrow = local_today() + timedelta(days=1)
+    request_id = _take(admin)
+    _schedule(admin, request_id, officer, tomorrow)
+    _schedule(admin, _take(admin, resident_name="陈德明"), officer, local_today())  # today
+    runner = app.test_cli_runner()
+    for _ in range(2):  # a retried run queues nothing more
+        result = runner.invoke(args=["jobs", "run", "backpack.remind"])
+        assert result.exit_code == 0, result.output
+
+    def messages():
+        return [(m.to_phone, m.body, m.key, m.object_id) for m in outbox_messages()]
+
+    sent = _in_liuxi(app, messages)
+    assert len(sent) == 1
+    phone, body, key, object_id = sent[0]
+    officer_name = _in_liuxi(app, lambda: db.session.get(User, officer).full_name)
+    assert phone == "13891601234" and object_id == request_id
+    assert key == f"backpack.reminder:{request_id}:{tomorrow.isoformat()}"
+    assert f"{tomorrow.month}月{tomorrow.day}日" in body and officer_name in body
+    assert "居民身份证换领" in body and "户口簿、破损旧证" in body
+
+    later = _take(admin, resident_name="王桂香", resident_phone="13900003333")
+    _schedule(admin, later, officer, tomorrow)
+    admin.post("/s/liuxi/modules/backpack/settings",
+               {"round_trip_hours": "3", "villages": "河口村\n石门村"})  # box unticked
+    assert not _in_liuxi(app, lambda: settings("backpack")["reminder"])
+    runner.invoke(args=["jobs", "run", "backpack.remind"])
+    assert len(_in_liuxi(app, messages)) == 1
+
+
+def test_figures_count_services_trips_hours_and_the_median(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    today = local_today()
+    ids = [_take(admin, requested_on=(today - timedelta(days=d)).isoformat())
+           for d in (10, 4, 2)]
+    for request_id in ids:
+        _schedule(admin, request_id, officer)
+    _visit(admin, ids[0], needs_delivery="true")
+    _visit(admin, ids[1])
+    _visit(admin, ids[2])
+    admin.post(f"{BASE}/requests/{ids[0]}/delivery",
+               {"delivered_on": today.isoformat(), "received_by": "resident"})
+    admin.post(f"{BASE}/requests/{_take(admin)}/cannot", {"reason": "联系不上"})
+    _take(admin)  # still open: counts nowhere
+
+    figures = admin.get("/api/v1/s/liuxi/backpack/metrics").get_json()["metrics"]
+    assert figures == {"backpack.done": 3, "backpack.delivered": 1,
+                       "backpack.median_days": 4.0, "backpack.trips_saved": 4,
+                       "backpack.hours_saved": 12.0, "backpack.cannot_be_done": 1}
+    admin.post("/s/liuxi/modules/backpack/settings", {
+        "round_trip_hours": "2.5", "villages": "河口村", "reminder": "true"})
+    figures = admin.get("/api/v1/s/liuxi/backpack/metrics").get_json()["metrics"]
+    assert figures["backpack.hours_saved"] == 10.0
+    last_year = admin.get(f"/api/v1/s/liuxi/backpack/metrics?period={today.year - 1}")
+    assert last_year.get_json()["metrics"]["backpack.median_days"] is None
+    page = admin.get(f"{BASE}/").get_data(as_text=True)
+    assert 'data-metric="backpack.trips_saved"' in page
+
+
+def test_personal_data_is_masked_and_revealing_it_is_audited(app, admin, make_browser):
+    request_id = _take(admin, resident_id_number="61072619400101123x")
+    page = admin.get(f"{BASE}/requests/{request_id}").get_data(as_text=True)
+    for secret in ("熊桂芳", "13891601234", "61072619400101123X", "三组12号"):
+        assert secret not in page, secret
+    assert "熊*芳" in page and "138****1234" in page and "6107**********123X" in page
+    row = admin.get("/api/v1/s/liuxi/backpack/requests").get_json()["requests"][0]
+    assert row["resident_name"] == "熊*芳" and row["resident_phone"] == "138****1234"
+    assert row["address"] == "三组***" and row["resident_id_number"] == "6107**********123X"
+    shown = admin.post(f"{BASE}/requests/{request_id}/reveal").get_data(as_text=True)
+    assert "熊桂芳" in shown and "13891601234" in shown and "三组12号" in shown
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "pii.reveal", AuditEvent.object_type == "backpack_request"))
+        created = db.session.scalar(select(AuditEvent.changes).where(
+            AuditEvent.object_type == "backpack_request", AuditEvent.action == "create",
+            AuditEvent.object_id == str(request_id)))
+    assert event.object_id == str(request_id)
+    assert created["resident_name"] == [None, "熊*芳"]
+    assert created["resident_phone"] == [None, "138****1234"]
+    assert created["address"] == [None, "三组***"]
+    assert make_browser("liuxi-officer").post(
+        f"{BASE}/requests/{request_id}/reveal").status_code == 403
+
+
+def test_roles(app, admin, make_browser):
+    """An auxiliary carries the backpack too: takes requests, records visits and
+    deliveries; scheduling, assigning and closing a request are an officer's."""
+    aux = make_browser("liuxi-aux")
+    aux_id = _user_id(app, "liuxi-aux")
+    request_id = _take(aux)
+    assert _schedule(aux, request_id, aux_id).status_code == 403
+    assert aux.post(f"{BASE}/requests/{request_id}/cannot", {"reason": "x"}).status_code == 403
+    officer = make_browser("liuxi-officer")
+    assert _schedule(officer, request_id, aux_id).status_code == 302
+    assert _visit(aux, request_id, needs_delivery="true").status_code == 302
+    assert aux.post(f"{BASE}/requests/{request_id}/delivery", {
+        "delivered_on": local_today().isoformat(), "received_by": "resident"}).status_code == 302
+    assert _request(app, request_id).status == "done"
+    viewer = make_browser("county-lead")
+    assert viewer.get(f"{BASE}/requests/new").status_code in (403, 404)
+
+
+def test_the_route_sheet_names_no_one_from_outside_the_station(app, admin):
+    for username in ("dongling-officer", "county-lead"):
+        stranger = _user_id(app, username)
+        with app.app_context():
+            name = db.session.get(User, stranger).full_name
+        asked = admin.get(f"{BASE}/route-sheet?officer_id={stranger}")
+        printed = admin.post(f"{BASE}/route-sheet", {"officer_id": str(stranger)})
+        for response in (asked, printed):
+            assert response.status_code == 200, username
+            assert name not in response.get_data(as_text=True), username
+
+
+def test_odd_days_and_officers_in_the_address_fall_back_to_today_and_everyone(app, admin):
+    today = local_today().isoformat()
+    for query in ("plan?day=9999-12-31", "plan?day=0001-01-01&span=week",
+                  "plan?day=1999-12-31", "route-sheet?day=9999-12-31",
+                  "route-sheet?officer_id=99999999999999999999", "route-sheet?officer_id=-1"):
+        response = admin.get(f"{BASE}/{query}")
+        assert response.status_code == 200, query
+        assert today in response.get_data(as_text=True), query
+    last = admin.get(f"{BASE}/plan?day=2100-12-31&span=week").get_data(as_text=True)
+    assert "2101-01-07" in last  # the next week's link
+
+
+def test_a_visit_recorded_twice_is_refused_the_second_time(app, admin):
+    request_id = _take(admin)
+    _schedule(admin, request_id, _user_id(app, "liuxi-officer"))
+    assert _visit(admin, request_id).status_code == 302
+    again = _visit(admin, request_id)
+    assert again.status_code == 400
+    assert "只有已安排上门的请求才能登记走访" in again.get_data(as_text=True)
+    assert len(_in_liuxi(app, lambda: db.session.scalars(select(Visit)).all())) == 1
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 302 is the answer we want to see
+
+
+def _answer(opener, url, data=None) -> tuple[int, str]:
+    try:
+        response = opener.open(url, data, timeout=60)
+        return response.status, response.read().decode()
+    except urllib.error.HTTPError as answer:
+        return answer.code, answer.read().decode()
+
+
+@pytest.mark.skipif(not PG, reason="row locks are PostgreSQL's (TEST_DATABASE_URL)")
+def test_taps_at_the_same_moment_on_record_the_visit_record_it_once(app, admin, live_server):
+    """A weak signal in the village: the officer taps the button again and again."""
+    taps = 4
+    request_id = _take(admin)
+    _schedule(admin, request_id, _user_id(app, "liuxi-officer"))
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
+    _status, page = _answer(opener, f"{live_server}/auth/sign-in")
+    sign_in = {"username": "liuxi-admin", "password": "fengqiao-demo",
+               "csrf_token": CSRF_RE.search(page).group(1)}
+    assert _answer(opener, f"{live_server}/auth/sign-in",
+                   urllib.parse.urlencode(sign_in).encode())[0] == 302
+    url = f"{live_server}{BASE}/requests/{request_id}/visit"
+    form = urllib.parse.urlencode({
+        "csrf_token": CSRF_RE.search(_answer(opener, url)[1]).group(1),
+        "visited_on": local_today().isoformat(), "what_done": "拍照采集换证信息"}).encode()
+    barrier = threading.Barrier(taps)
+    answers = []
+
+    def tap():
+        barrier.wait()
+        answers.append(_answer(opener, url, form))
+
+    threads = [threading.Thread(target=tap) for _ in range(taps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+
+    assert sorted(status for status, _body in answers) == [302] + [400] * (taps - 1)
+    for status, body in answers:
+        assert status == 302 or "只有已安排上门的请求才能登记走访" in body
+    assert len(_in_liuxi(app, lambda: db.session.scalars(select(Visit)).all())) == 1
+
+
+def test_another_stations_request_is_404(app, admin, demo):
+    theirs = within_station(app, "dongling",
+                            lambda: db.session.scalar(select(HomeRequest.id)))
+    assert theirs is not None
+    assert admin.get(f"{BASE}/requests/{theirs}").status_code == 404
+    assert admin.get(f"{BASE}/requests/{theirs}/visit").status_code == 404
+    assert admin.post(f"{BASE}/requests/{theirs}/cannot", {"reason": "x"}).status_code == 404
+
+
+def test_the_home_page_card(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    for _ in range(2):
+        _schedule(admin, _take(admin), officer)
+    delivered_later = _take(admin)
+    _schedule(admin, delivered_later, officer)
+    _visit(admin, delivered_later, needs_delivery="true")
+    _take(admin)
+    home = admin.get("/s/liuxi/").get_data(as_text=True)
+    card = home.split('data-module="backpack"')[1].split("</div>\n</div>")[0]
+    assert "今日上门走访：2" in card and "待送达证件：1" in card and "待安排日期的请求：1" in card

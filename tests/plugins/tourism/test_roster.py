@@ -1,0 +1,243 @@
+"""The roster as a station plans it: a week of posts and shifts against each season's
+minimum, a peak day and the reinforcement it calls for, people never at two posts at once,
+and two admins editing the same shift without overwriting each other."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit.models import AuditEvent
+from app.enrolment import enrol
+from app.extensions import db
+from app.plugin_api import local_today
+from app.users import User
+from plugins.tourism.models import Assignment, RosterCell, Volunteer
+from tenants.context import station_context
+from tenants.models import Station
+from tests.conftest import within_station
+
+from .conftest import BASE, cell_html, member_ids, save_cell, version_of
+
+MONDAY, SATURDAY = "2030-03-04", "2030-03-09"  # March: the normal season by default
+
+
+def _people(app):
+    return within_station(app, "liuxi", lambda: sorted(
+        (c.post, c.shift, a.user_id) for c in db.session.scalars(select(RosterCell))
+        for a in c.assignments))
+
+
+def test_a_week_shows_short_cells_and_a_filled_shift_turns_staffed(app, admin):
+    week = admin.get(f"{BASE}/roster", query_string={"week": "2030-03-06"})
+    assert week.status_code == 200
+    html = week.get_data(as_text=True)
+    assert "2030-03-04 起的一周" in html  # any day picks its Monday
+    cell = cell_html(html, MONDAY, "早班", "游客中心岗")
+    assert 'data-short="1"' in cell and "0/2" in cell  # normal season: 2 at the centre
+    assert "0/1" in cell_html(html, MONDAY, "晚班", "魏氏庄园岗")
+
+    first, second = member_ids(admin)[:2]
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [first, second]).status_code == 302
+    html = admin.get(f"{BASE}/roster", query_string={"week": MONDAY}).get_data(as_text=True)
+    cell = cell_html(html, MONDAY, "早班", "游客中心岗")
+    assert 'data-short="0"' in cell and "2/2" in cell
+    assert len(_people(app)) == 2
+
+    # Of that rostered day's six post-shifts, five are still short.
+    figures = admin.get("/api/v1/s/liuxi/tourism/metrics?period=2030-03").get_json()["metrics"]
+    assert figures["tourism.understaffed"] == 5
+
+
+def test_nobody_stands_at_two_posts_in_one_shift(app, admin):
+    someone = member_ids(admin)[0]
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [someone]).status_code == 302
+    refused = save_cell(admin, MONDAY, "早班", "古镇老街岗", [someone])
+    assert refused.status_code == 400
+    assert "本班次已在游客中心岗值守" in refused.get_data(as_text=True)
+    assert save_cell(admin, MONDAY, "晚班", "古镇老街岗", [someone]).status_code == 302
+    assert save_cell(admin, MONDAY, "早班", "古镇老街岗", [999999]).status_code == 400
+    assert [p for p, _s, _u in _people(app)] == ["古镇老街岗", "游客中心岗"]
+
+
+def test_two_admins_editing_one_shift_do_not_overwrite_each_other(app, admin, make_browser):
+    with app.app_context():
+        liuxi = db.session.scalar(select(Station).where(Station.slug == "liuxi"))
+        enrol(username="liuxi-admin2", full_name="副所长", role="station_admin", station=liuxi,
+              password="fengqiao-demo")
+        db.session.commit()
+    other = make_browser("liuxi-admin2")
+    a, b, c = member_ids(admin)[:3]
+
+    # Both open the shift while it is still empty, both save: the second is refused.
+    seen_by_first = version_of(admin, MONDAY, "早班", "游客中心岗")
+    seen_by_second = version_of(other, MONDAY, "早班", "游客中心岗")
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [a], version=seen_by_first) \
+        .status_code == 302
+    refused = save_cell(other, MONDAY, "早班", "游客中心岗", [b], version=seen_by_second)
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert "此班次已被他人修改" in html
+    assert _name(app, a) in html.split('id="on-duty"')[1].split("</dd>")[0]  # what stands now
+
+    # Again once the shift exists: both read version 1, the first save wins.
+    seen_by_first = version_of(admin, MONDAY, "早班", "游客中心岗")
+    seen_by_second = version_of(other, MONDAY, "早班", "游客中心岗")
+    assert save_cell(other, MONDAY, "早班", "游客中心岗", [a, c], version=seen_by_second) \
+        .status_code == 302
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [], version=seen_by_first) \
+        .status_code == 409
+    assert sorted(u for _p, _s, u in _people(app)) == sorted([a, c])
+
+
+def test_the_database_refuses_a_stale_shift_even_between_check_and_save(app, admin):
+    """Two saves that both passed the form's version check: the row's version column makes
+    the second UPDATE match nothing, so it fails instead of overwriting."""
+    save_cell(admin, MONDAY, "早班", "游客中心岗", member_ids(admin)[:1])
+
+    def race():
+        cell_id = db.session.scalar(select(RosterCell.id))
+        first = db.session.get(RosterCell, cell_id)
+        station = db.session.get(Station, first.tenant_id)
+        with Session(db.engine) as other, station_context(station):
+            second = other.get(RosterCell, cell_id)
+            second.updated_by = None
+            other.commit()
+        first.updated_by = None
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            return "refused"
+        return "overwritten"
+
+    assert within_station(app, "liuxi", race) == "refused"
+
+
+def test_a_peak_day_raises_the_minimum_and_names_who_can_be_sent(app, admin):
+    people = member_ids(admin, day=SATURDAY)
+    assert save_cell(admin, SATURDAY, "早班", "游客中心岗", people[:2]).status_code == 302
+    within_station(app, "liuxi", lambda: (
+        db.session.add(Volunteer(name="赵文军", phone="13892160001", team="古镇义警")),
+        db.session.commit()))
+    html = admin.get(f"{BASE}/roster", query_string={"week": SATURDAY}).get_data(as_text=True)
+    assert "2/2" in cell_html(html, SATURDAY, "早班", "游客中心岗")
+
+    response = admin.post(f"{BASE}/peaks", {"day": SATURDAY, "reason": "古镇民俗节"})
+    assert response.status_code == 302
+    html = admin.get(response.location).get_data(as_text=True)
+    cell = cell_html(html, SATURDAY, "早班", "游客中心岗")
+    assert 'data-short="1"' in cell and "2/4" in cell  # peak minimum 3, +1 reinforcement
+    assert "古镇民俗节" in html
+    gap = html.split(f'data-gap="{SATURDAY}|早班"')[1].split("</li>")[0]
+    on_duty, free = _name(app, people[0]), _name(app, people[2])
+    assert "可增援" in gap and "赵*军·古镇义警" in gap
+    assert free in gap.split("可增援")[1] and on_duty not in gap.split("可增援")[1]
+
+    again = admin.post(f"{BASE}/peaks", {"day": SATURDAY, "reason": "重复"})
+    assert again.status_code == 400 and "这一天已设为高峰日" in again.get_data(as_text=True)
+    bad = admin.post(f"{BASE}/peaks", {"day": "", "reason": "", "extra": "99"})
+    assert bad.get_data(as_text=True).count("invalid-feedback") == 3
+
+
+def _name(app, user_id):
+    with app.app_context():
+        return db.session.get(User, user_id).full_name
+
+
+def test_a_renamed_post_keeps_its_people_as_no_longer_a_post(app, admin):
+    someone = member_ids(admin)[0]
+    assert save_cell(admin, MONDAY, "早班", "魏氏庄园岗", [someone]).status_code == 302
+    posts = ("游客中心岗 | 青木川古镇游客中心 | 08:00-20:00 | 1 | 2 | 3\n"
+             "庄园东门岗 | 魏氏庄园东门 | 08:30-18:00 | 1 | 1 | 2")
+    settings = {"posts": posts, "shifts": "早班 | 08:00-14:00\n晚班 | 14:00-20:00",
+                "peak_months": "7,8", "offpeak_months": "1", "peak_extra": "1",
+                "help_kinds": "指路", "item_kinds": "手机", "disposal_days": "90",
+                "claim_contact": "到会客厅认领"}
+    assert admin.post("/s/liuxi/modules/tourism/settings", settings).status_code == 302
+    html = admin.get(f"{BASE}/roster", query_string={"week": MONDAY}).get_data(as_text=True)
+    assert "庄园东门岗" in html and "（已撤销的岗点）" in html
+    old = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "早班", "post": "魏氏庄园岗"})
+    assert old.status_code == 200 and "（已撤销的岗点）" in old.get_data(as_text=True)
+    assert admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "早班", "post": "从未有过的岗"}).status_code == 404
+    assert _people(app) == [("魏氏庄园岗", "早班", someone)]
+
+
+def test_posts_and_seasons_are_checked_line_by_line(admin):
+    response = admin.post("/s/liuxi/modules/tourism/settings", {
+        "posts": "游客中心岗 | 游客中心 | 08:00-20:00 | 1 | 2 | 3\n"
+                 "老街岗 | 老街 | 8点到晚上 | 1 | 2 | 4",
+        "shifts": "早班 | 08:00-14:00", "peak_months": "7,13", "offpeak_months": "1",
+        "peak_extra": "1", "help_kinds": "指路", "item_kinds": "手机", "disposal_days": "90",
+        "claim_contact": "到会客厅认领"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "时间请按“时:分-时:分”填写" in html and "2" in html  # which line is wrong
+    assert "请用 1 到 12 的数字填写月份" in html
+    page = admin.get("/s/liuxi/modules/tourism/settings").get_data(as_text=True)
+    assert "古镇老街岗 | 回龙场老街 | 08:00-22:00 | 1 | 2 | 4" in page  # unchanged defaults
+
+
+def test_auxiliaries_see_the_roster_but_do_not_plan_it(admin, make_browser):
+    aux = make_browser("liuxi-aux")
+    assert aux.get(f"{BASE}/roster").status_code == 200
+    assert save_cell(aux, MONDAY, "早班", "游客中心岗", [], version="0").status_code == 403
+    assert aux.post(f"{BASE}/peaks", {"day": MONDAY, "reason": "x"}).status_code == 403
+    assert aux.post(f"{BASE}/volunteers", {"name": "x"}).status_code == 403
+
+
+def test_volunteers_are_masked_and_revealing_them_is_audited(app, admin):
+    refused = admin.post(f"{BASE}/volunteers", {"name": "", "phone": "12345"})
+    assert refused.status_code == 400
+    assert "请输入 11 位手机号码" in refused.get_data(as_text=True)
+    blank = admin.post(f"{BASE}/volunteers", {"name": "孙德胜", "phone": "13892160003",
+                                              "team": " "})
+    assert blank.status_code == 400 and "此项为必填项" in blank.get_data(as_text=True)
+    assert admin.post(f"{BASE}/volunteers", {"name": "孙德胜", "phone": "13892160003",
+                                             "team": "古镇义警"}).status_code == 302
+    page = admin.get(f"{BASE}/volunteers").get_data(as_text=True)
+    assert "孙德胜" not in page and "孙*胜" in page and "138****0003" in page
+    shown = admin.post(f"{BASE}/volunteers/reveal").get_data(as_text=True)
+    assert "孙德胜" in shown and "13892160003" in shown
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "pii.reveal", AuditEvent.object_type == "tourism_volunteer"))
+        stored = db.session.scalars(select(AuditEvent.changes).where(
+            AuditEvent.object_type == "tourism_volunteer", AuditEvent.action == "create")).all()
+    assert [None, "孙*胜"] in [c["name"] for c in stored]  # the audit log holds it masked
+    assert "孙德胜" not in str(stored)
+    volunteer = within_station(app, "liuxi", lambda: db.session.scalar(select(Volunteer.id)))
+    ids = member_ids(admin)
+    assert f'name="volunteer_ids" value="{volunteer}"' in admin.get(
+        f"{BASE}/roster/cell").get_data(as_text=True)
+    for _ in range(2):  # a double submit leaves the volunteer off, not back on
+        assert admin.post(f"{BASE}/volunteers/{volunteer}/active", {"active": "0"}) \
+            .status_code == 302
+    assert admin.post(f"{BASE}/volunteers/{volunteer}/active", {}).status_code == 400
+    assert within_station(app, "liuxi", lambda: db.session.get(Volunteer, volunteer).active) \
+        is False
+    assert "恢复排班" in admin.get(f"{BASE}/volunteers").get_data(as_text=True)
+    refused = save_cell(admin, MONDAY, "早班", "游客中心岗", ids[:1], [volunteer])
+    assert refused.status_code == 400  # off the roster now
+    assert within_station(app, "liuxi", lambda: db.session.scalars(select(Assignment)).all()) \
+        == []
+
+
+def test_days_outside_2000_to_2100_are_refused_or_fall_back_to_today(app, admin):
+    monday = local_today() - timedelta(days=local_today().weekday())
+    for week in ("9999-12-31", "0001-01-03", "2030-02-30", "nonsense"):
+        page = admin.get(f"{BASE}/roster", query_string={"week": week})
+        assert page.status_code == 200, week
+        assert f"{monday.isoformat()} 起的一周" in page.get_data(as_text=True)
+    assert admin.get(f"{BASE}/roster", query_string={"week": "2100-12-31"}).status_code == 200
+    assert admin.get(f"{BASE}/roster/cell", query_string={"day": "9999-12-27"}) \
+        .status_code == 200  # today's cell
+    someone = member_ids(admin)[0]
+    for day in ("9999-12-27", "1999-12-31", "soon", ""):
+        refused = save_cell(admin, day, "早班", "游客中心岗", [someone], version="0")
+        assert refused.status_code == 400, day
+        assert "请输入 2000 年至 2100 年之间的日期" in refused.get_data(as_text=True)
+    assert _people(app) == []  # nothing saved, not even to today's cell

@@ -1,0 +1,174 @@
+"""The module in a real browser: the lounge counter on a phone and a tablet, a week of the
+roster with a peak day's reinforcement, and a lost phone found, reported by the tourist
+on the public page and handed back with the owner's identity checked."""
+
+import os
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from app.extensions import db
+from plugins.tourism.models import VisitorCount
+from tests.conftest import within_station
+
+pytestmark = pytest.mark.browser
+
+BASE = "/s/liuxi/tourism"
+
+
+def _shot(page, name):
+    folder = os.environ.get("TEST_ARTIFACTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"tourism_{name}.png"), full_page=True)
+
+
+def _sign_in(page, live_server, username):
+    page.goto(live_server + "/")
+    page.fill("#f-username", username)
+    page.fill("#f-password", "fengqiao-demo")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+@pytest.fixture
+def module_on(make_browser, demo):
+    assert make_browser("liuxi-admin").post("/s/liuxi/modules/tourism/enable") \
+        .status_code == 302
+
+
+@pytest.fixture
+def desktop(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def test_the_lounge_counter_on_a_phone_and_a_tablet(app, phone, chromium, live_server,
+                                                     module_on):
+    page = phone
+    _sign_in(page, live_server, "liuxi-aux")  # the desk is often an auxiliary's
+    page.goto(live_server + f"{BASE}/lounge")
+    count = page.locator("#visitor-count")
+    expect(count).to_have_text("0")
+    page.click("#count-undo")  # nothing to take back yet: the desk says so
+    expect(page.locator("#desk [role=status]")).to_have_text("今天还没有可撤回的接待人次。")
+    expect(count).to_have_text("0")
+    for n in (1, 2, 3):
+        page.click("#count-one")
+        expect(count).to_have_text(str(n))
+    page.click("#count-five")
+    expect(count).to_have_text("8")
+    page.click("#count-undo")
+    expect(count).to_have_text("7")
+    page.click("[data-help='寻找走失儿童']")
+    expect(page.locator("[data-help='寻找走失儿童'] .badge")).to_have_text("1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "lounge_phone")
+
+    page.reload()
+    expect(page.locator("#visitor-count")).to_have_text("7")  # stored, not just shown
+    assert within_station(app, "liuxi", lambda: db.session.scalar(
+        select(func.sum(VisitorCount.visitors)))) == 7
+
+    tablet = chromium.new_context(viewport={"width": 820, "height": 1180}, locale="zh-CN")
+    desk = tablet.new_page()
+    _sign_in(desk, live_server, "liuxi-admin")
+    desk.goto(live_server + f"{BASE}/lounge")
+    desk.click("#count-one")  # a second desk adds to the same count
+    expect(desk.locator("#visitor-count")).to_have_text("8")
+    _shot(desk, "lounge_tablet")
+    tablet.close()
+
+
+def test_a_roster_week_with_a_peak_day(desktop, live_server, module_on):
+    page = desktop
+    _sign_in(page, live_server, "liuxi-admin")
+    page.goto(live_server + f"{BASE}/volunteers")
+    page.fill("#f-name", "赵文军")
+    page.fill("#f-phone", "13892160001")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+    page.goto(live_server + f"{BASE}/roster?week=2030-03-04")
+    cell = page.locator("td[data-cell='2030-03-04|早班|游客中心岗']")
+    expect(cell).to_have_attribute("data-short", "1")
+    expect(cell.locator("[data-staffed]")).to_have_text("0/2")
+    with page.expect_navigation():
+        cell.locator("a").click()
+    members = page.locator("input[name=user_ids]")
+    members.nth(0).check()
+    members.nth(1).check()
+    free = page.locator("label[for^='u-']").nth(2).inner_text()
+    with page.expect_navigation():
+        page.click("text=保存此班次")
+    assert "已保存" in page.locator(".alert").first.inner_text()
+    cell = page.locator("td[data-cell='2030-03-04|早班|游客中心岗']")
+    expect(cell).to_have_attribute("data-short", "0")
+    expect(cell.locator("[data-staffed]")).to_have_text("2/2")
+
+    page.fill("#f-day", "2030-03-04")
+    page.fill("#f-reason", "古镇民俗节")
+    with page.expect_navigation():
+        page.click("text=设为高峰日")
+    cell = page.locator("td[data-cell='2030-03-04|早班|游客中心岗']")
+    expect(cell).to_have_attribute("data-short", "1")
+    expect(cell.locator("[data-staffed]")).to_have_text("2/4")
+    gap = page.locator("[data-gap='2030-03-04|早班'] [data-reinforcement]")
+    expect(gap).to_contain_text(free)
+    expect(gap).to_contain_text("赵*军·古镇义警")
+    _shot(page, "roster_week")
+
+
+def test_a_lost_phone_goes_back_to_its_owner(desktop, phone, live_server, module_on):
+    staff = desktop
+    _sign_in(staff, live_server, "liuxi-officer")
+    staff.goto(live_server + f"{BASE}/lost/items/new")
+    staff.select_option("#f-kind", "手机")
+    staff.fill("#f-public_description", "黑色手机一部")
+    staff.fill("#f-description", "华为手机，蓝色手机壳，壳内夹一张公交卡")
+    staff.fill("#f-found_place", "古镇老街")
+    staff.fill("#f-kept_at", "会客厅失物柜1号")
+    with staff.expect_navigation():
+        staff.click("text=登记物品")
+    expect(staff.locator("#item-status")).to_contain_text("待认领")
+
+    tourist = phone  # no account
+    tourist.goto(live_server + "/p/liuxi/tourism/")
+    with tourist.expect_navigation():
+        tourist.click("form button:has-text('查询')")
+    expect(tourist.locator("#results")).to_contain_text("黑色手机一部")
+    expect(tourist.locator("#results")).not_to_contain_text("会客厅失物柜")
+    _shot(tourist, "public_search")
+    with tourist.expect_navigation():
+        tourist.click("text=我要报失")
+    tourist.select_option("#f-kind", "手机")
+    tourist.fill("#f-description", "华为手机，蓝色壳，里面有公交卡")
+    tourist.fill("#f-lost_place", "古镇老街")
+    tourist.fill("#f-reporter_name", "林晓燕")
+    tourist.fill("#f-reporter_phone", "13709160011")
+    with tourist.expect_navigation():
+        tourist.click("text=提交报失")
+    reference = tourist.locator("#reference").inner_text()
+    assert reference.startswith("L-")
+    assert tourist.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(tourist, "public_reported")
+
+    staff.goto(live_server + f"{BASE}/lost")
+    with staff.expect_navigation():
+        staff.click(f"text={reference}")
+    expect(staff.locator("main")).to_contain_text("林*燕")  # masked by default
+    with staff.expect_navigation():
+        staff.click("text=比对为此物品")
+    expect(staff.locator("#item-status")).to_contain_text("已比对到报失")
+    staff.fill("#f-receiver_name", "林晓燕")
+    staff.fill("#f-receiver_id_number", "61072619900101123X")
+    staff.check("#f-details_confirmed")
+    staff.check("#f-identity_checked")
+    with staff.expect_navigation():
+        staff.click("text=返还并登记")
+    expect(staff.locator("#item-status")).to_contain_text("已返还")
+    expect(staff.locator("#handover")).to_contain_text("林*燕")
+    expect(staff.locator("#handover")).to_contain_text("6107**********123X")
+    _shot(staff, "returned")
