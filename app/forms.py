@@ -180,8 +180,10 @@ class Rows(fields.Field):
         """The rows as a person types them, for the text area."""
         lines = []
         for row in rows or ():
-            cells = ["" if row.get(name) is None else str(row.get(name))
-                     for name, _f in self.columns]
+            # Each column shows its value as its field serialises it (a stored key as
+            # the word a person types, say), and reads it back the same way.
+            cells = ["" if row.get(name) is None else str(column._serialize(
+                row.get(name), name, row)) for name, column in self.columns]
             while cells and cells[-1] == "":
                 cells.pop()
             lines.append(" | ".join(cells))

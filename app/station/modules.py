@@ -49,7 +49,7 @@ def setting_fields(plugin: Plugin, values: dict) -> list[SettingField]:
         if isinstance(f, Rows) and isinstance(value, list | tuple):
             value = f.as_text(value)
         elif kind == "lines" and isinstance(value, list | tuple):
-            value = "\n".join(value)
+            value = "\n".join(str(v) for v in f._serialize(value, name, values))
         out.append(SettingField(name, str(f.metadata.get("label", name)),
                                 str(f.metadata.get("help", "")), kind, value, choices))
     return out

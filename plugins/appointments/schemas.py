@@ -5,6 +5,7 @@ import re
 import unicodedata
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import pre_load, validates, validates_schema
 
@@ -28,6 +29,7 @@ MODES = (WINDOW, APPOINTMENT, HOME)
 # Station admins type the catalogue in Chinese: these words are taken for the modes.
 MODE_WORDS = {"窗口": WINDOW, "窗口办理": WINDOW, "预约": APPOINTMENT, "预约办理": APPOINTMENT,
               "上门": HOME, "上门服务": HOME}
+_MODE_SHOWN = {WINDOW: "窗口", APPOINTMENT: "预约", HOME: "上门"}
 
 _WEEKDAY_WORDS = {
     **{name: i for i, name in enumerate(WEEKDAYS)},
@@ -76,6 +78,12 @@ class Mode(Text):
         value = super()._deserialize(value, attr, data, **kwargs)
         return MODE_WORDS.get(value, value.lower())
 
+    def _serialize(self, value, attr, obj, **kwargs):
+        # Shown in the settings form as a Chinese admin types it.
+        if value and str(get_locale()) == "zh":
+            return _MODE_SHOWN.get(value, value)
+        return value
+
 
 class Weekdays(Lines):
     """Days of the week, typed as 周日, 星期六, Sunday, sun or 7; kept as English names."""
@@ -86,6 +94,11 @@ class Weekdays(Lines):
         if unknown:
             raise ValidationError(_l("Write days of the week, e.g. 周六 or 周日."))
         return sorted({WEEKDAYS[_WEEKDAY_WORDS[d.lower()]] for d in days}, key=WEEKDAYS.index)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value and str(get_locale()) == "zh":
+            return ["周" + "一二三四五六日"[WEEKDAYS.index(d)] for d in value]
+        return value
 
 
 class Periods(Lines):

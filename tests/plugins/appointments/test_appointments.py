@@ -291,3 +291,28 @@ def test_a_booking_cancelled_by_staff_is_texted_to_the_person(app, admin, reside
     assert in_liuxi(app, lambda: [m.key for m in outbox_messages()
                                   if m.key.startswith("appointments.cancelled:")]) == [
         f"appointments.cancelled:{booking.id}"]
+
+
+def test_the_settings_read_in_chinese_and_save_back_unchanged(app, admin):
+    import html as html_lib
+    import re as re_lib
+
+    from app.modules import station_modules
+    from tests.conftest import within_station
+
+    def stored():
+        return within_station(app, "liuxi", lambda: station_modules()["appointments"].settings)
+
+    page = admin.get("/s/liuxi/modules/appointments/settings").get_data(as_text=True)
+    areas = dict(re_lib.findall(r'<textarea[^>]*name="(\w+)"[^>]*>(.*?)</textarea>', page,
+                                re_lib.S))
+    assert "户口迁移 | 预约 | " in html_lib.unescape(areas["services"])
+    assert "appointment" not in areas["services"] and areas["closed_weekdays"].strip() == "周日"
+    before = stored()
+    form = {name: html_lib.unescape(text).strip("\n") for name, text in areas.items()}
+    form.update(re_lib.findall(r'<input[^>]*name="(\w+)"[^>]*type="(?:text|number)"[^>]*'
+                               r'value="([^"]*)"', page))
+    form.update(dict.fromkeys(re_lib.findall(r'type="checkbox" name="(\w+)"[^>]*checked', page),
+                              "true"))
+    assert admin.post("/s/liuxi/modules/appointments/settings", form).status_code == 302
+    assert stored() == before
