@@ -145,7 +145,7 @@ def test_the_catalogue_comes_from_the_settings(app, admin, resident):
     assert config["hours"] == ["09:00-11:00"] and config["closed_weekdays"] == [
         "saturday", "sunday"]
     form = admin.get("/s/liuxi/modules/appointments/settings").get_data(as_text=True)
-    assert "身份证办理 | appointment | 户口簿\n无犯罪记录证明 | window\n" in form
+    assert "身份证办理 | 预约 | 户口簿\n无犯罪记录证明 | 窗口\n" in form  # the modes as 预约 / 窗口
     page = admin.get(f"{BASE}/services").get_data(as_text=True)
     assert "送证上门" in page and "上门服务" in page and "周六、周日" in page
     day = local_today() + timedelta(days=1)
