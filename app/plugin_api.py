@@ -16,7 +16,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, g
@@ -61,8 +61,8 @@ __all__ = [
     "ValidationError", "api_blueprint", "audit_event", "blueprint", "can", "choices",
     "client_address", "current_role", "current_station", "current_user", "db",
     "disable_row_security", "enable_row_security", "enqueue", "fields", "get_or_404",
-    "hand_off", "handoff_targets", "handoffs_from", "handoffs_to",
-    "length", "load", "local_today", "mask", "members", "one_of", "outbox_messages",
+    "day_arg", "hand_off", "handoff_targets", "handoffs_from", "handoffs_to", "length", "load",
+    "local_now", "local_today", "mask", "members", "one_of", "outbox_messages",
     "public_blueprint", "queue_message", "rate_limit", "require", "settings",
     "tenant_foreign_key", "user_names", "utcnow", "validate",
 ]
@@ -248,16 +248,30 @@ def public_blueprint(key: str, import_name: str, **kwargs) -> Blueprint:
                                     template_folder="templates", **kwargs)
 
 
-def local_today() -> date:
-    """Today where the county is (``FENGQIAO_TIMEZONE``), not where the server's clock is:
+def local_now() -> datetime:
+    """The county's wall-clock time (naive), in ``FENGQIAO_TIMEZONE``, not the server's:
     a server on UTC would otherwise still be on yesterday until 08:00 in Beijing."""
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from flask import current_app, has_app_context
 
     zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Asia/Shanghai"
-    return datetime.now(ZoneInfo(zone)).date()
+    return datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today where the county is (see :func:`local_now`)."""
+    return local_now().date()
+
+
+def day_arg(text: str | None) -> date | None:
+    """The day a URL or form names as ``YYYY-MM-DD``, or None: only years 2000 to 2100, so
+    a page can step a day or a week either side of it and still have a date."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if date(2000, 1, 1) <= day <= date(2100, 12, 31) else None
 
 
 def current_station() -> Station:

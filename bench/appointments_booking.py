@@ -20,7 +20,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import statistics
 import sys
 import tempfile
 import threading
@@ -28,14 +27,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import database, drop, percentiles  # noqa: E402 - beside this script
 
 SERVICES = ["居民身份证申领、换领", "居民身份证挂失补领", "户口迁移", "出生登记", "居住证办理"]
 STARTS = ["08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30",
@@ -45,16 +43,6 @@ STARTS = ["08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30",
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
-
-
-def _database(url: str | None, folder: str):
-    if not url:
-        return "sqlite:///" + os.path.join(folder, "bench.db"), None
-    name = f"fengqiao_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return url.rsplit("/", 1)[0] + "/" + name, (admin, name)
 
 
 def _station(app, capacity: int) -> None:
@@ -100,15 +88,6 @@ class Resident:
         return status, time.perf_counter() - started
 
 
-def _percentiles(values: list[float]) -> str:
-    if not values:
-        return "—"
-    values = sorted(values)
-    p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
-    return (f"p50 {1000 * statistics.median(values):.0f} ms, p95 {1000 * p95:.0f} ms, "
-            f"max {1000 * values[-1]:.0f} ms")
-
-
 def run(label: str, base: str, forms: list[dict], clients: int, first: int) -> None:
     residents = [Resident(base, first + i) for i in range(len(forms))]
     started = time.perf_counter()
@@ -121,8 +100,8 @@ def run(label: str, base: str, forms: list[dict], clients: int, first: int) -> N
     other = sorted({s for s, _t in answers if s not in (302, 400)})
     print(f"{label}: {len(forms)} attempts by {clients} clients at once in {wall:.1f} s "
           f"= {len(forms) / wall:.0f} attempts/s")
-    print(f"  booked  {len(ok):4d}: {_percentiles(ok)}")
-    print(f"  refused {len(full):4d}: {_percentiles(full)}")
+    print(f"  booked  {len(ok):4d}: {percentiles(ok)}")
+    print(f"  refused {len(full):4d}: {percentiles(full)}")
     if other:
         print(f"  other answers: {other}")
 
@@ -155,7 +134,7 @@ def main() -> None:
 
     folder = tempfile.mkdtemp(prefix="fengqiao-bench-")
     os.environ["FENGQIAO_INSTANCE"] = folder
-    url, dropper = _database(args.database_url, folder)
+    url, dropper = database(args.database_url, folder)
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
@@ -194,11 +173,7 @@ def main() -> None:
             server.shutdown()
         with app.app_context():
             db.engine.dispose()
-        if dropper:
-            admin, name = dropper
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        drop(dropper)
 
 
 if __name__ == "__main__":

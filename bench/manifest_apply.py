@@ -15,13 +15,14 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import yaml
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import database, drop  # noqa: E402 - beside this script
 
 
 def manifest(n: int) -> dict:
@@ -36,16 +37,6 @@ def manifest(n: int) -> dict:
     return {"county": {"slug": "bench", "name": "基准测试县公安局"}, "stations": stations}
 
 
-def _database(url: str | None, folder: str):
-    if not url:
-        return "sqlite:///" + os.path.join(folder, "bench.db"), None
-    name = f"fengqiao_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return url.rsplit("/", 1)[0] + "/" + name, (admin, name)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stations", type=int, default=1000)
@@ -54,7 +45,7 @@ def main() -> None:
 
     folder = tempfile.mkdtemp(prefix="fengqiao-bench-")
     os.environ["FENGQIAO_INSTANCE"] = folder
-    url, dropper = _database(args.database_url, folder)
+    url, dropper = database(args.database_url, folder)
     from flask_migrate import upgrade
 
     from app import create_app
@@ -89,10 +80,7 @@ def main() -> None:
     finally:
         with app.app_context():
             db.engine.dispose()
-        if dropper:
-            admin, name = dropper
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop(dropper)
 
 
 if __name__ == "__main__":

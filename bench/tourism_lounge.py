@@ -18,7 +18,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import statistics
 import sys
 import tempfile
 import threading
@@ -26,14 +25,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import database, drop, percentiles  # noqa: E402 - beside this script
 
 PASSWORD = "bench-password"  # noqa: S105 - a throw-away database
 
@@ -41,16 +39,6 @@ PASSWORD = "bench-password"  # noqa: S105 - a throw-away database
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
-
-
-def _database(url: str | None, folder: str):
-    if not url:
-        return "sqlite:///" + os.path.join(folder, "bench.db"), None
-    name = f"fengqiao_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return url.rsplit("/", 1)[0] + "/" + name, (admin, name)
 
 
 def _station(app):
@@ -107,13 +95,6 @@ class Desk:
         return time.perf_counter() - started
 
 
-def _percentiles(values: list[float]) -> str:
-    values = sorted(values)
-    pick = lambda q: values[min(len(values) - 1, int(q * len(values)))]  # noqa: E731
-    return (f"p50 {1000 * statistics.median(values):.0f} ms, p95 {1000 * pick(.95):.0f} ms, "
-            f"max {1000 * values[-1]:.0f} ms")
-
-
 def _stored(app) -> int:
     from sqlalchemy import func, select
 
@@ -166,7 +147,7 @@ def main() -> None:
 
     folder = tempfile.mkdtemp(prefix="fengqiao-bench-")
     os.environ["FENGQIAO_INSTANCE"] = folder
-    url, dropper = _database(args.database_url, folder)
+    url, dropper = database(args.database_url, folder)
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
@@ -195,7 +176,7 @@ def main() -> None:
         bad = sorted({s for s, _t in clicks if s != 200})
         expected, stored = args.desks * args.clicks, _stored(app)
         print(f"counter: {len(clicks)} clicks by {args.desks} desks at once in {wall:.1f} s "
-              f"= {len(clicks) / wall:.0f} clicks/s; {_percentiles([t for _s, t in clicks])}")
+              f"= {len(clicks) / wall:.0f} clicks/s; {percentiles([t for _s, t in clicks])}")
         print(f"  stored {stored} of {expected}: {'none lost' if stored == expected else 'LOST'}"
               + (f"; other answers {bad}" if bad else ""))
 
@@ -205,19 +186,15 @@ def main() -> None:
                 for _ in range(20)]
         seasons = [desks[0].get(f"/s/bench/tourism/seasons?year={first.year}")
                    for _ in range(10)]
-        print(f"roster week page (3 posts × 2 shifts × 7 days, staffed): {_percentiles(week)}")
+        print(f"roster week page (3 posts × 2 shifts × 7 days, staffed): {percentiles(week)}")
         print(f"seasons report over a year (4,380 hourly counts, 2,190 shifts): "
-              f"{_percentiles(seasons)}")
+              f"{percentiles(seasons)}")
     finally:
         if server is not None:
             server.shutdown()
         with app.app_context():
             db.engine.dispose()
-        if dropper:
-            admin, name = dropper
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        drop(dropper)
 
 
 if __name__ == "__main__":

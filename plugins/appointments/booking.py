@@ -20,13 +20,14 @@ from app.plugin_api import (
     Station,
     current_station,
     db,
+    local_now,
     local_today,
     queue_message,
     settings,
     utcnow,
 )
 
-from .hours import Hours, local_now
+from .hours import Hours
 from .labels import day_label, hhmm
 from .models import ARRIVED, BOOKED, CANCELLED, NO_SHOW, ONLINE, Booking, Slot
 from .schemas import APPOINTMENT

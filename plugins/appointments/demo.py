@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.plugin_api import Station, db, local_today
+from app.plugin_api import Station, db, local_now, local_today
 
 from .booking import Full, bookable, cancel, place
-from .hours import Hours, local_now
+from .hours import Hours
 from .models import ARRIVED, NO_SHOW, ONLINE, PHONE, WALK_IN, WECHAT, Booking
 
 PEOPLE = ["王秀兰", "李建国", "张桂英", "刘志强", "陈海燕", "杨明", "赵丽娟", "黄伟",

@@ -2,10 +2,7 @@
 time slots of an open day that people can book."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import current_app
+from datetime import date, time, timedelta
 
 from app.plugin_api import local_today, settings
 
@@ -18,12 +15,6 @@ def minutes(hhmm: str) -> int:
 
 def clock(total_minutes: int) -> time:
     return time(total_minutes // 60, total_minutes % 60)
-
-
-def local_now() -> datetime:
-    """The county's wall-clock time (naive), as ``local_today`` gives its date."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.now(zone).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

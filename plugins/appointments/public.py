@@ -3,7 +3,7 @@ booking code and phone number. They show nothing of anyone else's booking, only 
 many places are left; every attempt counts against rate limits, so neither the slots nor
 the codes can be harvested by a script."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -11,14 +11,16 @@ from sqlalchemy import select
 
 from app.plugin_api import (
     client_address,
+    day_arg,
     db,
     load,
+    local_now,
     public_blueprint,
     rate_limit,
 )
 
 from . import booking as rules
-from .hours import Hours, local_now
+from .hours import Hours
 from .labels import template_helpers
 from .models import ONLINE, Booking
 from .schemas import BookingForm, CancelForm, clean_code
@@ -43,7 +45,7 @@ def _book_page(form, errors, refused: str | None = None, status: int = 200):
     hours = Hours.of_station()
     offered = rules.bookable()
     service = form.get("service") if form.get("service") in offered else None
-    days, slots, day = {}, {}, _day(form.get("day"))
+    days, slots, day = {}, {}, day_arg(form.get("day"))
     if service:
         per_day = rules.places_left(service, hours.bookable_days(), hours)
         days = {d: sum(left.values()) for d, left in per_day.items() if left}
@@ -55,13 +57,6 @@ def _book_page(form, errors, refused: str | None = None, status: int = 200):
         days=days, day=day, slots=slots, hours=hours, form=form, errors=errors,
         refused=refused,
     ), status
-
-
-def _day(text) -> date | None:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return None
 
 
 @public.post("/")

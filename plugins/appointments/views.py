@@ -13,6 +13,7 @@ from app.plugin_api import (
     blueprint,
     choices,
     current_user,
+    day_arg,
     db,
     get_or_404,
     load,
@@ -52,14 +53,7 @@ def index():
             flash(_("No booking has the code %(code)s.", code=code[:20]), "warning")
         else:
             return redirect(url_for(".index", day=found.day.isoformat()) + f"#b{found.id}")
-    return _day_page(_day_arg(request.args.get("day")))
-
-
-def _day_arg(text) -> date:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return local_today()
+    return _day_page(day_arg(request.args.get("day")) or local_today())
 
 
 def _day_page(day: date, revealed: bool = False, errors=None):
@@ -80,7 +74,7 @@ def _day_page(day: date, revealed: bool = False, errors=None):
 @bp.post("/reveal")
 @require(STATION_PII)
 def reveal():
-    day = _day_arg(request.form.get("day"))
+    day = day_arg(request.form.get("day")) or local_today()
     ids = db.session.scalars(select(Booking.id).where(Booking.day == day)).all()
     audit_event("pii.reveal", object_type="appointments_booking", object_id=None,
                 changes={"fields": ["name", "phone"], "day": day.isoformat(), "ids": ids})

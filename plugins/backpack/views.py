@@ -16,6 +16,7 @@ from app.plugin_api import (
     can,
     choices,
     current_user,
+    day_arg,
     db,
     get_or_404,
     load,
@@ -32,8 +33,6 @@ from .labels import label, pairs
 from .metrics import METRICS
 from .models import DONE, OPEN, REQUESTED, SCHEDULED, STATUSES, VISITED, HomeRequest
 from .schemas import (
-    FIRST_DAY,
-    LAST_DAY,
     CannotForm,
     DeliveryForm,
     FollowUpForm,
@@ -58,16 +57,6 @@ def _helpers():
 
 def _status_code(errors) -> int:
     return 400 if errors else 200
-
-
-def _day(text: str | None) -> date:
-    """The day asked for in a URL, or today: within the forms' years, so the day before or
-    the week after it is still a date."""
-    try:
-        day = date.fromisoformat(text or "")
-    except ValueError:
-        return local_today()
-    return day if FIRST_DAY <= day <= LAST_DAY else local_today()
 
 
 def _locked(backpack_request_id: int) -> HomeRequest:
@@ -285,7 +274,7 @@ def _scheduled(first: date, last: date, officer_id: int | None = None):
 @require(VIEW)
 def plan():
     """The visits of a day or a week, by day and village, and how many each officer has."""
-    day = _day(request.args.get("day"))
+    day = day_arg(request.args.get("day")) or local_today()
     span = "week" if request.args.get("span") == "week" else "day"
     first = day - timedelta(days=day.weekday()) if span == "week" else day
     last = first + timedelta(days=6 if span == "week" else 0)
@@ -315,7 +304,7 @@ def route_sheet():
     default; a person allowed to see personal data may print it in full (a POST, recorded
     in the audit log, since the sheet then carries names, phones and addresses)."""
     source = request.form if request.method == "POST" else request.args
-    day = _day(source.get("day"))
+    day = day_arg(source.get("day")) or local_today()
     staff = dict(members())
     # Only a member of this station has a sheet (and a name on it); anything else means all.
     officer_id = source.get("officer_id", type=int)

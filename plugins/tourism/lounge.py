@@ -18,13 +18,14 @@ from app.plugin_api import (
     db,
     get_or_404,
     load,
+    local_now,
     local_today,
     require,
     settings,
 )
 
 from .models import HelpGiven, VisitorCount
-from .schemas import CountForm, HelpForm, TallyForm, local_now
+from .schemas import CountForm, HelpForm, TallyForm
 from .views import KEY, RECORD, VIEW, bp, status_code, visitors_on
 
 

@@ -13,6 +13,7 @@ from app.plugin_api import (
     STATION_PII,
     audit_event,
     current_user,
+    day_arg,
     db,
     get_or_404,
     load,
@@ -37,16 +38,6 @@ from .staffing import (
 from .views import KEY, MANAGE, VIEW, bp, status_code
 
 
-def _day(text: str | None) -> date | None:
-    """The day a request names, or None if it names none between 2000 and 2100 (beyond,
-    a week's neighbours would leave the calendar)."""
-    try:
-        day = date.fromisoformat(text or "")
-    except ValueError:
-        return None
-    return day if date(2000, 1, 1) <= day <= date(2100, 12, 31) else None
-
-
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -61,7 +52,7 @@ def week():
 
 def _week_page(errors=None, form=None):
     config = settings(KEY)
-    start = _monday(_day(request.args.get("week") or (form or {}).get("day")) or local_today())
+    start = _monday(day_arg(request.args.get("week") or (form or {}).get("day")) or local_today())
     people = People()
     days = roster(start, 7, config, people)
     gaps = []  # (day, shift, short cells, who could be sent)
@@ -86,7 +77,7 @@ def _cell_place():
     post or shift that neither the settings nor the stored roster know."""
     source = request.form if request.method == "POST" else request.args
     config = settings(KEY)
-    day = _day(source.get("day")) or local_today()
+    day = day_arg(source.get("day")) or local_today()
     shift = source.get("shift") or config["shifts"][0]["name"]
     post = source.get("post") or config["posts"][0]["name"]
     row = db.session.scalar(select(RosterCell).where(
@@ -122,7 +113,7 @@ def _cell_page(config, day, shift, post, row, errors=None, chosen=None, status=N
 @bp.post("/roster/cell")
 @require(MANAGE)
 def cell_save():
-    if _day(request.form.get("day")) is None:  # saved to today's cell, it would be a surprise
+    if day_arg(request.form.get("day")) is None:  # saved to today's cell, it would be a surprise
         return _week_page({"_schema": _("Please enter a date between 2000 and 2100.")})
     config, day, shift, post, row = _cell_place()
     form = request.form

@@ -3,10 +3,8 @@ settings: the posts with their minimum staffing per season, the shifts, the seas
 kinds of help and of lost things."""
 
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import validates, validates_schema
@@ -19,6 +17,7 @@ from app.plugin_api import (
     ValidationError,
     fields,
     length,
+    local_now,
     local_today,
     one_of,
     validate,
@@ -159,10 +158,6 @@ class _Choices(Form):
     def _kind(self, value, **kwargs):
         if value not in self.kinds:
             raise ValidationError(_l("Please choose one of the listed options."))
-
-
-def local_now() -> datetime:
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
 
 
 def _not_future(value):
