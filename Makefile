@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint translations browsers test-sqlite test-postgres bench clean
+.PHONY: run test lint translations messages browsers test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d app/translations --statistics
+
+# After changing strings: extract them and merge them into the Chinese catalogue (then
+# translate the new entries; a test fails while one has no Chinese).
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here);
 # the CJK font makes Chinese readable in screenshots.

@@ -88,10 +88,11 @@ def _init_babel(app: Flask) -> None:
 def _register_models() -> None:
     # Importing the modules maps their models and installs the ORM hooks.
     import app.audit.capture  # noqa: F401
-    import app.auth.throttle  # noqa: F401
     import app.handoffs  # noqa: F401
     import app.modules  # noqa: F401
+    import app.rate_limits  # noqa: F401
     import app.station.notices  # noqa: F401
+    import app.station_plugin  # noqa: F401
     import app.users  # noqa: F401
     import tenants.row_security  # noqa: F401
     import tenants.scoping  # noqa: F401
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     import tenants.web
     from app import health
     from app.auth import bp as auth_bp
+    from app.module_metrics import bp as module_metrics_bp
     from app.station import bp as station_bp
     from app.web import bp as web_bp
     from tenants.console import bp as county_bp
@@ -112,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(station_bp)
     app.register_blueprint(county_bp)
+    app.register_blueprint(module_metrics_bp)
     register_landing(app)
     tenants.web.init_app(app)
 

@@ -4,7 +4,6 @@
 ``worker`` are defined here. Bad input is reported in the user's language and writes nothing.
 """
 
-import getpass
 import sys
 
 import click
@@ -12,7 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.audit.chain import system_actor
+from app.audit.chain import act_as_cli
 from app.extensions import db
 
 
@@ -28,10 +27,6 @@ def _create_app():
 
 
 cli = FlaskGroup(create_app=_create_app, help="Fengqiao (枫桥) platform commands.")
-
-
-def _as_cli_actor() -> None:
-    system_actor.set(f"cli:{getpass.getuser()}")
 
 
 def _fail(errors: dict[str, str]) -> None:
@@ -81,7 +76,7 @@ def demo_command():
     """Seed the demo county (once) and print its sign-ins."""
     from app.demo import PASSWORD, seed
 
-    _as_cli_actor()
+    act_as_cli()
     created, accounts = seed()
     click.echo(_("Demo county created.") if created else _("Demo county already present."))
     click.echo(_("Demo sign-ins (password: %(password)s):", password=PASSWORD))
@@ -101,7 +96,7 @@ def county_group():
 def county_create(name, slug):
     from tenants.onboarding import OnboardingError, create_county
 
-    _as_cli_actor()
+    act_as_cli()
     try:
         county = create_county({"name": name, "slug": slug})
     except OnboardingError as exc:
@@ -132,7 +127,7 @@ def station_create(county_slug, name, slug, admin_username, admin_name, admin_ph
     from tenants.models import County
     from tenants.onboarding import OnboardingError, create_station
 
-    _as_cli_actor()
+    act_as_cli()
     county = db.session.scalar(select(County).where(County.slug == county_slug))
     if county is None:
         _fail({"county": _("No county with the short name %(slug)s.", slug=county_slug)})
@@ -182,7 +177,7 @@ def user_create(username, full_name, phone, platform_admin, password):
     from app.passwords import MIN_LENGTH
     from app.users import User, find_user
 
-    _as_cli_actor()
+    act_as_cli()
     password = password.strip()  # as the web forms do, so the password works there too
     data, errors = load(PersonForm(), {"username": username, "full_name": full_name,
                                        "phone": phone})
@@ -207,7 +202,7 @@ def user_set_password(username, password):
     from app.passwords import MIN_LENGTH
     from app.users import find_user
 
-    _as_cli_actor()
+    act_as_cli()
     password = password.strip()
     user = find_user(username)
     if user is None:

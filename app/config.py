@@ -80,7 +80,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # Modules not packaged yet, as "package.module:plugin", besides the entry points.
         "EXTRA_PLUGINS": [r for r in os.environ.get("FENGQIAO_EXTRA_PLUGINS", "").split(",")
                           if r.strip()],
-        "AUDIT_PAGE_SIZE": 50,
+        # Rows per page of every list (the audit log's too).
+        "PAGE_SIZE": int(os.environ.get("FENGQIAO_PAGE_SIZE", 50)),
         # Proxies in front of the app (the ingress controller): their X-Forwarded-For and
         # -Proto are believed, so sign-in throttling and logs see the client's address.
         "TRUSTED_PROXIES": int(os.environ.get("FENGQIAO_TRUSTED_PROXIES", 0)),

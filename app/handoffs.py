@@ -4,19 +4,24 @@ The source module never imports the target: it asks the host which targets this 
 has on (:func:`app.plugin_api.handoff_targets`), hands over a :class:`Handoff`, and the
 link between the two objects is kept here, so each side can show where an item went or
 came from. A link to a module that is switched off or gone shows as text, not a 500.
+
+An item is handed to the same target once: the database refuses a second link (a second
+tap, a stale page in another tab, two taps at once), and the caller is shown the first.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import audit
 from app.extensions import db
-from app.plugin_api import Handoff
+from app.plugin_contract import Handoff
 from app.plugin_host import host
 from tenants.models import utcnow
 from tenants.scoping import TenantScoped
@@ -24,11 +29,19 @@ from tenants.scoping import TenantScoped
 
 class ModuleHandoff(TenantScoped, db.Model):
     __tablename__ = "module_handoff"
+    __label__ = _l("Handoff between modules")
+    __labels__ = {"target_key": _l("Handed to"), "source_plugin": _l("From module"),
+                  "source_type": _l("From kind"), "source_id": _l("From number"),
+                  "source_label": _l("Source item"), "target_plugin": _l("To module"),
+                  "target_type": _l("To kind"), "target_id": _l("To number"),
+                  "target_label": _l("Target item")}
     __tenant_table_args__ = (
         Index("ix_module_handoff_source", "tenant_id", "source_plugin", "source_type",
               "source_id"),
         Index("ix_module_handoff_target", "tenant_id", "target_plugin", "target_type",
               "target_id"),
+        UniqueConstraint("tenant_id", "source_plugin", "source_type", "source_id",
+                         "target_key", name="uq_module_handoff_once"),
     )
 
     target_key: Mapped[str] = mapped_column(String(64))
@@ -50,6 +63,15 @@ class Link:
     label: str
     url: str | None
     at: datetime
+    target_key: str  # the handoff target, e.g. mediation.case
+
+
+class AlreadyHandedOff(LookupError):
+    """The item went to this target before; ``link`` is where it went."""
+
+    def __init__(self, link: Link):
+        super().__init__(link.label)
+        self.link = link
 
 
 def hand_off(target_key: str, handoff: Handoff) -> ModuleHandoff:
@@ -57,6 +79,8 @@ def hand_off(target_key: str, handoff: Handoff) -> ModuleHandoff:
     target = targets.get(target_key)  # only modules on here, targets the user may use
     if target is None:
         raise LookupError(target_key)
+    source = (handoff.source_plugin, handoff.object_type, handoff.object_id)
+    _refuse_twice(source, target_key)
     receipt = target.receive(handoff)
     row = ModuleHandoff(
         tenant_id=g.station.id, target_key=target_key,
@@ -67,7 +91,14 @@ def hand_off(target_key: str, handoff: Handoff) -> ModuleHandoff:
         created_by=current_user.id if current_user.is_authenticated else None,
     )
     db.session.add(row)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another tap handed it over in the same moment and committed first: undo what
+        # the target made of this one (the whole transaction) and show the first.
+        db.session.rollback()
+        _refuse_twice(source, target_key)
+        raise
     if handoff.people:
         # Personal data moves to another module of the same station, unseen by the user,
         # to be masked there too; the record says which kinds of it moved, not the values.
@@ -79,6 +110,12 @@ def hand_off(target_key: str, handoff: Handoff) -> ModuleHandoff:
             },
         )
     return row
+
+
+def _refuse_twice(source, target_key: str) -> None:
+    earlier = [link for link in links(source=source) if link.target_key == target_key]
+    if earlier:
+        raise AlreadyHandedOff(earlier[0])
 
 
 def links(source=None, target=None) -> list[Link]:
@@ -99,7 +136,8 @@ def links(source=None, target=None) -> list[Link]:
         else:
             other, kind, oid, label = (row.source_plugin, row.source_type, row.source_id,
                                        row.source_label)
-        out.append(Link(_module_name(other), label, _url(other, kind, oid), row.created_at))
+        out.append(Link(_module_name(other), label, _url(other, kind, oid), row.created_at,
+                        row.target_key))
     return out
 
 

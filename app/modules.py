@@ -7,30 +7,17 @@ settings) is checked once, the same way everywhere. Every change is a model chan
 the audit log records it.
 """
 
-from datetime import datetime
-
 from flask_babel import gettext as _
-from sqlalchemy import JSON, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.forms import load
-from app.plugin_api import Plugin
+from app.plugin_contract import Plugin
 from app.plugin_host import host
-from tenants.models import Station, utcnow
-from tenants.scoping import TenantScoped
+from app.station_plugin import StationPlugin
+from tenants.models import Station
 
-
-class StationPlugin(TenantScoped, db.Model):
-    __tablename__ = "station_plugin"
-    __tenant_table_args__ = (UniqueConstraint("tenant_id", "plugin"),)
-
-    plugin: Mapped[str] = mapped_column(String(32))
-    enabled: Mapped[bool] = mapped_column(default=False)
-    settings: Mapped[dict | None] = mapped_column(JSON)
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __audit_ignore__ = ("changed_at",)
+__all__ = ["ModuleError", "StationPlugin", "configure", "disable", "enable", "station_modules",
+           "validate_settings"]
 
 
 class ModuleError(ValueError):
@@ -46,11 +33,7 @@ def station_modules(station: Station | None = None) -> dict[str, StationPlugin]:
 
     Rows of modules that are no longer installed are left out, never an error.
     """
-    query = select(StationPlugin)
-    if station is not None:
-        query = query.where(StationPlugin.tenant_id == station.id)
-    installed = host().plugins
-    return {r.plugin: r for r in db.session.scalars(query) if r.plugin in installed}
+    return host().station_rows(station)
 
 
 def _plugin(key: str) -> Plugin:

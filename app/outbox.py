@@ -11,6 +11,7 @@ tick run again) queues one message, not two.
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, String, UniqueConstraint, select
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +26,11 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 class OutboxMessage(TenantScoped, db.Model):
     __tablename__ = "outbox_message"
+    __label__ = _l("Outgoing message")
+    __labels__ = {"key": _l("Key"), "channel": _l("Channel"), "to_phone": _l("Sent to"),
+                  "body": _l("Text"), "source": _l("Module"), "object_type": _l("About"),
+                  "object_id": _l("About number"), "send_after": _l("Send after"),
+                  "sent_at": _l("Sent at")}
     __tenant_table_args__ = (
         UniqueConstraint("tenant_id", "key"),
         Index("ix_outbox_message_pending", "status", "send_after"),

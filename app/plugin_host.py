@@ -17,10 +17,14 @@ from pathlib import Path
 from flask import Flask, abort, current_app, g, request
 from marshmallow import Schema, ValidationError
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 
 from app.access import can
+from app.audit import labels as audit_labels
+from app.extensions import db
 from app.permissions import ROLES, grant
-from app.plugin_api import KEY_RE, Plugin
+from app.plugin_contract import KEY_RE, Plugin
+from app.station_plugin import StationPlugin
 from tenants.context import current_scope, current_station_id
 from tenants.scoping import TenantScoped
 
@@ -73,6 +77,7 @@ class PluginHost:
     def _install(self, app: Flask, plugin: Plugin) -> None:
         for permission in plugin.permissions:
             grant(permission.key, permission.roles)
+        audit_labels.register(plugin.audit_labels)
         for bp in (plugin.blueprint, plugin.api_blueprint, plugin.public_blueprint):
             if bp is not None:
                 app.register_blueprint(bp)
@@ -89,14 +94,20 @@ class PluginHost:
 
     # -- per request -----------------------------------------------------------------------
 
+    def station_rows(self, station=None) -> dict[str, StationPlugin]:
+        """The module rows of ``station`` (the current one by default) by key, leaving out
+        rows of modules that are no longer installed."""
+        query = select(StationPlugin)
+        if station is not None:
+            query = query.where(StationPlugin.tenant_id == station.id)
+        return {r.plugin: r for r in db.session.scalars(query) if r.plugin in self.plugins}
+
     def states(self) -> dict:
         """The current station's module rows by key (read once per request or job)."""
-        from app.modules import station_modules
-
         station_id = current_station_id()
         cached = g.get("_station_modules")
         if cached is None or cached[0] != station_id:
-            g._station_modules = cached = (station_id, station_modules())
+            g._station_modules = cached = (station_id, self.station_rows())
         return cached[1]
 
     def forget_states(self) -> None:
@@ -193,6 +204,9 @@ def _check(plugin: Plugin) -> None:
         for item in items:
             if not item.key.startswith(f"{key}."):
                 problems.append(f"{kind} {item.key!r} must start with '{key}.'")
+    for name in plugin.audit_labels:
+        if not (name.startswith(f"{key}.") or name.startswith(f"{key}_")):
+            problems.append(f"audit label {name!r} must start with '{key}.' or '{key}_'")
     for permission in plugin.permissions:
         unknown = set(permission.roles) - set(ROLES)
         if unknown:

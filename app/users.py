@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
@@ -27,8 +28,31 @@ ROLE_LABELS = {
 }
 
 
+def role_label(role: str | None) -> str:
+    """A role's name in the user's language (the key itself for an unknown role)."""
+    return str(ROLE_LABELS.get(role, role or ""))
+
+
+def role_from_word(word: str) -> str | None:
+    """The role a person means by ``word``: its key (``officer``) or its name in Chinese or
+    English (民警, Officer), as a settings form or a manifest spells it; None if none."""
+    wanted = (word or "").strip().casefold()
+    if wanted in ROLE_LABELS:
+        return wanted
+    for language in ("zh", "en"):
+        with force_locale(language):
+            for role, label in ROLE_LABELS.items():
+                if str(label).casefold() == wanted:
+                    return role
+    return None
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __label__ = _l("User account")
+    __labels__ = {"username": _l("Username"), "password_hash": _l("Password"),
+                  "is_platform_admin": _l("Platform admin"), "locale": _l("Language"),
+                  "session_version": _l("Sessions"), "last_sign_in_at": _l("Last sign-in")}
     __pii__ = {"full_name": "name", "phone": "phone"}
     __audit_redact__ = {"password_hash"}
     __audit_ignore__ = {"session_version", "last_sign_in_at"}  # sign-ins have their own events
@@ -78,6 +102,9 @@ class Membership(db.Model):
     """A user's role in one station or in one county (exactly one of the two)."""
 
     __tablename__ = "membership"
+    __label__ = _l("Membership")
+    __labels__ = {"role": _l("Role")}
+    __value_labels__ = {"role": ROLE_LABELS}
     __table_args__ = (
         CheckConstraint(
             "(station_id IS NULL) <> (county_id IS NULL)", name="station_xor_county"
@@ -117,6 +144,9 @@ class Invitation(db.Model):
     """A one-time link that lets a new user set their own password."""
 
     __tablename__ = "invitation"
+    __label__ = _l("Invitation")
+    __labels__ = {"token_hash": _l("Link"), "expires_at": _l("Expires at"),
+                  "used_at": _l("Used at")}
     __audit_redact__ = {"token_hash"}
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from app.access import require
 from app.extensions import db
 from app.modules import station_modules
+from app.periods import Period
 from app.permissions import COUNTY_VIEW
-from app.plugin_api import Metric, Period
+from app.plugin_contract import Metric
 from app.plugin_host import host
 from tenants.console import bp
 from tenants.context import station_context

@@ -18,10 +18,10 @@ def tenants_group():
 @with_appcontext
 def tenants_apply(path, dry_run):
     """Make the county, stations, modules and admins match the manifest at PATH."""
-    from app.cli import _as_cli_actor
+    from app.audit.chain import act_as_cli
     from tenants.manifest import apply, load_file
 
-    _as_cli_actor()
+    act_as_cli()
     doc, problems = load_file(path)
     outcome = apply(doc, dry_run=dry_run) if doc is not None else None
     problems = problems or outcome.problems

@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,6 +19,8 @@ def utcnow() -> datetime:
 
 class County(db.Model):
     __tablename__ = "county"
+    __label__ = _l("County")
+    __labels__ = {"slug": _l("Short name")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -37,6 +40,8 @@ class County(db.Model):
 
 class Station(db.Model):
     __tablename__ = "station"
+    __label__ = _l("Station")
+    __labels__ = {"slug": _l("Short name")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("county.id"), index=True)

@@ -6,6 +6,7 @@ sequence or its successor's link. The chain head (``audit_chain``) catches remov
 newest rows.
 """
 
+import getpass
 import hashlib
 import json
 from contextvars import ContextVar
@@ -25,6 +26,11 @@ _chains = AuditChain.__table__
 
 # Who acts outside a request (CLI, jobs): set by the command or job runner.
 system_actor: ContextVar[str | None] = ContextVar("fengqiao_system_actor", default=None)
+
+
+def act_as_cli() -> None:
+    """What a command does from here on is audited as ``cli:<the system user>``."""
+    system_actor.set(f"cli:{getpass.getuser()}")
 
 _HASHED = (
     "chain", "seq", "prev_hash", "created_at", "station_id", "county_id", "actor_id",

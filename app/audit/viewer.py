@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import validates_schema
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_
 
+from app.audit import labels
 from app.audit.models import AuditEvent
-from app.extensions import db
 from app.forms import Form, Text, ValidationError, fields, length, load, validate
+from app.paging import Page, paginate
 
 ACTION_LABELS = {
     "create": _l("Created"),
@@ -40,7 +41,6 @@ class AuditFilter(Form):
     station = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     date_from = fields.Date(load_default=None, validate=_sensible_date)
     date_to = fields.Date(load_default=None, validate=_sensible_date)
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):
@@ -78,27 +78,30 @@ def filtered(base: Select, data: dict, tz_offset: timedelta) -> Select:
 
 
 def page_of(base: Select, args) -> dict:
-    """Validate the query-string filters and return one page of events, newest first."""
+    """Validate the query-string filters and return one page of events, newest first,
+    each with its changes in words."""
     data, errors = load(AuditFilter(), _blank_to_none(args))
     if errors:
-        return {"events": [], "errors": errors, "page": 1, "pages": 0, "total": 0}
+        return {"page": Page([], 0, 1, current_app.config["PAGE_SIZE"]), "errors": errors,
+                "changes": {}, "object_types": object_types()}
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     stmt = filtered(base, data, zone.utcoffset(datetime.now()))
-    size = current_app.config["AUDIT_PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    events = db.session.scalars(
-        stmt.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(size)
-        .offset((data["page"] - 1) * size)
-    ).all()
-    return {
-        "events": events,
-        "errors": {},
-        "page": data["page"],
-        "pages": max(1, -(-total // size)),
-        "total": total,
-    }
+    page = paginate(stmt.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+    people = labels.people_of(page.items)
+    return {"page": page, "errors": {}, "object_types": object_types(),
+            "changes": {e.id: labels.describe(e, people) for e in page.items}}
+
+
+def object_types() -> list[tuple[str, str]]:
+    """The kinds of object the log may name, for the filter: every audited table and the
+    modules' own kinds."""
+    from app.extensions import db
+
+    tables = [m.local_table.name for m in db.Model.registry.mappers
+              if getattr(m.class_, "__audit__", True)]
+    return labels.object_choices(tables + labels.extra_object_types())
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else (labels.extra_label(action) or action)

@@ -1,28 +1,15 @@
 """Sign-in throttling per account and per network address.
 
-Failures are counted in a fixed window; past the limit the key is refused until the window
-ends, even with the right password. Counts live in the database, so every web worker sees
-the same numbers without Redis.
+Failures are counted in a fixed window (:mod:`app.rate_limits`, the platform's one
+counter); past the limit the key is refused until the window ends, even with the right
+password.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import String, delete
-from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from tenants.models import utcnow
-
-
-class SignInThrottle(db.Model):
-    __tablename__ = "sign_in_throttle"
-    __audit__ = False  # failed sign-ins are audited as such; this is only their counter
-
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+from app import rate_limits
 
 
 @dataclass(frozen=True)
@@ -32,43 +19,38 @@ class Lockout:
 
 def _keys(username: str, address: str | None) -> list[tuple[str, int]]:
     cfg = current_app.config
-    keys = [(f"account:{username}", cfg["THROTTLE_ACCOUNT_LIMIT"])]
+    keys = [(_account(username), cfg["THROTTLE_ACCOUNT_LIMIT"])]
     if address:
-        keys.append((f"address:{address}", cfg["THROTTLE_ADDRESS_LIMIT"]))
+        keys.append((f"signin:address:{address}", cfg["THROTTLE_ADDRESS_LIMIT"]))
     return keys
 
 
-def _window() -> timedelta:
-    return timedelta(seconds=current_app.config["THROTTLE_WINDOW_SECONDS"])
+def _account(username: str) -> str:
+    return f"signin:account:{username}"
+
+
+def _window() -> int:
+    return current_app.config["THROTTLE_WINDOW_SECONDS"]
 
 
 def check(username: str, address: str | None) -> Lockout | None:
     """A lockout if either the account or the address has used up its failures."""
-    now = utcnow()
     for key, limit in _keys(username, address):
-        row = db.session.get(SignInThrottle, key)
-        if row and row.failures >= limit and row.window_start + _window() > now:
-            remaining = row.window_start + _window() - now
-            return Lockout(minutes=max(1, -(-int(remaining.total_seconds()) // 60)))
+        failures, left = rate_limits.hits(key, _window())
+        if failures >= limit:
+            return Lockout(minutes=max(1, -(-int(left.total_seconds()) // 60)))
     return None
 
 
 def fail(username: str, address: str | None) -> None:
-    now = utcnow()
+    """Count a failed sign-in, in the transaction that audits it."""
     for key, _limit in _keys(username, address):
-        row = db.session.get(SignInThrottle, key, with_for_update=True)
-        if row is None:
-            db.session.add(SignInThrottle(key=key, failures=1, window_start=now))
-        elif row.window_start + _window() <= now:
-            row.failures, row.window_start = 1, now
-        else:
-            row.failures += 1
+        rate_limits.count(key, _window())
 
 
 def succeed(username: str) -> None:
     # A good sign-in clears the account's count; the address keeps its own.
-    db.session.execute(delete(SignInThrottle).where(SignInThrottle.key == f"account:{username}"))
+    rate_limits.forget(_account(username))
 
 
-
-__all__ = ["Lockout", "SignInThrottle", "check", "fail", "succeed"]
+__all__ = ["Lockout", "check", "fail", "succeed"]

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.forms import Lines, Rows
 from app.modules import ModuleError, configure, disable, enable, station_modules
 from app.permissions import STATION_MODULES
-from app.plugin_api import Plugin
+from app.plugin_contract import Plugin
 from app.plugin_host import effective_settings, host
 from app.station.blueprint import bp
 

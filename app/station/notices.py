@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy import Text as SQLText
@@ -21,6 +22,8 @@ from tenants.web import scoped_or_404
 
 class Notice(TenantScoped, db.Model):
     __tablename__ = "station_notice"
+    __label__ = _l("Notice")
+    __labels__ = {"body": _l("Text"), "pinned": _l("Pinned")}
 
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(SQLText, default="")

@@ -2,6 +2,7 @@
 
 from flask_babel import format_datetime, gettext
 
+from app.audit.labels import object_label
 from app.audit.viewer import ACTION_LABELS, action_label
 from app.pii import mask
 from app.users import ROLE_LABELS
@@ -23,4 +24,5 @@ def init_app(app) -> None:
     app.add_template_filter(lambda value, kind: mask(kind, value), "mask")
     app.add_template_global(_role_label, "role_label")
     app.add_template_global(action_label)
+    app.add_template_global(object_label)
     app.add_template_global(ACTION_LABELS, "action_labels")

@@ -7,7 +7,6 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from app.plugin_api import (
-    Period,
     api_blueprint,
     current_user,
     db,
@@ -19,7 +18,6 @@ from app.plugin_api import (
 
 from . import booking as rules
 from .labels import hhmm
-from .metrics import METRICS
 from .models import ARRIVED, Booking
 
 api = api_blueprint("appointments", __name__)
@@ -57,10 +55,3 @@ def arrived(appointment_id: int):
     db.session.commit()
     return jsonify(booking=_booking(booking))
 
-
-@api.get("/metrics")
-@require("appointments.view")
-def metrics():
-    period = Period.parse(request.args.get("period"))
-    return jsonify(period={"start": period.start.isoformat(), "end": period.end.isoformat()},
-                   metrics={m.key: m.compute(period) for m in METRICS})

@@ -3,9 +3,8 @@
 from flask import jsonify, request
 from sqlalchemy import select
 
-from app.plugin_api import Period, api_blueprint, db, mask, require
+from app.plugin_api import api_blueprint, db, mask, require
 
-from .metrics import METRICS
 from .models import OPEN, STATUSES, HomeRequest
 
 api = api_blueprint("backpack", __name__)
@@ -41,10 +40,3 @@ def requests():
     rows = db.session.scalars(query.limit(500)).all()
     return jsonify(requests=[_request(r) for r in rows])
 
-
-@api.get("/metrics")
-@require("backpack.view")
-def metrics():
-    period = Period.parse(request.args.get("period"))
-    return jsonify(period={"start": period.start.isoformat(), "end": period.end.isoformat()},
-                   metrics={m.key: m.compute(period) for m in METRICS})

@@ -3,9 +3,8 @@
 from flask import jsonify, request
 from sqlalchemy import select
 
-from app.plugin_api import Period, api_blueprint, db, mask, require
+from app.plugin_api import api_blueprint, db, mask, require
 
-from .metrics import METRICS
 from .models import FINISHED, STATUSES, Concern
 
 api = api_blueprint("courtyard", __name__)
@@ -33,10 +32,3 @@ def concerns():
     rows = db.session.scalars(query.limit(500)).all()
     return jsonify(concerns=[_concern(c) for c in rows])
 
-
-@api.get("/metrics")
-@require("courtyard.view")
-def metrics():
-    period = Period.parse(request.args.get("period"))
-    return jsonify(period={"start": period.start.isoformat(), "end": period.end.isoformat()},
-                   metrics={m.key: m.compute(period) for m in METRICS})

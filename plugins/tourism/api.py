@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from app.plugin_api import Period, api_blueprint, db, mask, require
 
-from .metrics import METRICS
 from .models import ITEM_STATUSES, FoundItem, VisitorCount
 
 api = api_blueprint("tourism", __name__)
@@ -45,10 +44,3 @@ def visitors():
         .group_by(VisitorCount.day).order_by(VisitorCount.day)).all()
     return jsonify(days={day.isoformat(): int(n) for day, n in rows})
 
-
-@api.get("/metrics")
-@require("tourism.view")
-def metrics():
-    period = Period.parse(request.args.get("period"))
-    return jsonify(period={"start": period.start.isoformat(), "end": period.end.isoformat()},
-                   metrics={m.key: m.compute(period) for m in METRICS})

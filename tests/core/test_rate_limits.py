@@ -23,7 +23,7 @@ def test_attempts_past_the_limit_are_refused_until_the_window_ends(app, demo):
     assert within_station(app, "qingshi", attempts) == [False, False, False, True, True]
 
     def after_the_window():
-        row = db.session.get(RateLimit, f"{current_station_id()}:sample.book:13800001111")
+        row = db.session.get(RateLimit, f"station:{current_station_id()}:sample.book:13800001111")
         row.window_start -= timedelta(seconds=601)
         db.session.commit()
         return rate_limit("sample.book:13800001111", limit=3, per_seconds=600)
@@ -38,6 +38,6 @@ def test_old_counters_go_as_new_ones_come(app, demo):
                           ).window_start -= timedelta(days=3)
         db.session.commit()
         rate_limit("sample.new", limit=1, per_seconds=60)
-        return sorted(k.split(":", 1)[1] for k in db.session.scalars(select(RateLimit.key)))
+        return sorted(k.split(":", 2)[2] for k in db.session.scalars(select(RateLimit.key)))
 
     assert within_station(app, "dongling", run) == ["sample.new"]

@@ -1,0 +1,68 @@
+"""Lists a page at a time: every list shows its total and pages through the rest, the
+filters kept in the URL, so no row is ever dropped without a word."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from sqlalchemy import Select, func, select
+
+from app.extensions import db
+
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    number: int  # 1-based
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_row(self) -> int:
+        return 0 if not self.total else (self.number - 1) * self.size + 1
+
+    @property
+    def last_row(self) -> int:
+        return min(self.total, self.number * self.size)
+
+    def url(self, number: int) -> str:
+        """This page's URL with its filters, at page ``number``."""
+        args = request.args.to_dict(flat=False)
+        args["page"] = [str(number)]
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def page_number(arg: str = "page") -> int:
+    """The page a URL asks for: a whole number from 1, anything else is the first."""
+    text = request.args.get(arg, "")
+    return min(int(text), MAX_PAGE) if text.isdigit() and int(text) > 0 else 1
+
+
+def paginate(query: Select, size: int | None = None, rows: bool = False) -> Page:
+    """One page of ``query`` (ordered by the caller) and the total it has: ORM objects,
+    or row tuples with ``rows=True``. A page past the end shows the last one."""
+    size = size or current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(
+        query.order_by(None).subquery()))
+    pages = max(1, -(-total // size))
+    number = min(page_number(), pages)
+    sliced = query.limit(size).offset((number - 1) * size)
+    items = (db.session.execute(sliced).all() if rows
+             else db.session.scalars(sliced).all())
+    return Page(items=list(items), total=total, number=number, size=size)
