@@ -3,14 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT      ?= 5000
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test lint translations messages browsers test-sqlite test-postgres bench clean
 
+# pip is brought up to date once, when the venv is made; later runs need no network
+# unless pyproject.toml changed.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && \
+		$(BIN)/pip install --quiet --upgrade pip; }
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
@@ -35,11 +38,12 @@ browsers:
 
 run: $(STAMP) translations
 	FENGQIAO_ENV=development $(BIN)/fengqiao db upgrade
-	FENGQIAO_ENV=development $(BIN)/fengqiao demo
+	FENGQIAO_ENV=development FENGQIAO_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/fengqiao demo
 	@echo
-	@echo "  Fengqiao is running at http://127.0.0.1:5000/  (Ctrl-C to stop)"
+	@echo "  Fengqiao is running at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@echo
-	FENGQIAO_ENV=development $(BIN)/fengqiao run --host 127.0.0.1 --port 5000
+	FENGQIAO_ENV=development FENGQIAO_BASE_URL=http://127.0.0.1:$(PORT) \
+		$(BIN)/fengqiao run --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,17 +1,20 @@
 """The ``fengqiao`` command: Flask's CLI plus the platform's own groups.
 
 ``db`` comes from Flask-Migrate; ``demo``, ``county``, ``station``, ``user``, ``audit`` and
-``worker`` are defined here. Bad input is reported in the user's language and writes nothing.
+``worker`` are defined here. Bad input is reported in the user's language and writes nothing;
+so is a database that was never migrated, for every command at once (:class:`_Commands`).
 """
 
 import sys
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
 
 from app.audit.chain import act_as_cli
+from app.enrolment import echo_invitations
 from app.extensions import db
 
 
@@ -26,7 +29,39 @@ def _create_app():
         sys.exit(2)
 
 
-cli = FlaskGroup(create_app=_create_app, help="Fengqiao (枫桥) platform commands.")
+class _Commands(FlaskGroup):
+    """Flask's command group, telling a database without its tables from a bug: any command
+    that reaches a missing table says to run ``fengqiao db upgrade`` and exits 2 (as a
+    missing setting does), instead of a traceback. ``db`` itself is left alone: it is what
+    creates the tables."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            if ctx.invoked_subcommand == "db" or not _missing_table(exc):
+                raise
+            _not_migrated(ctx.ensure_object(ScriptInfo).load_app())
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    """Whether ``exc`` is a table that does not exist: SQLite's message, or PostgreSQL's
+    SQLSTATE 42P01 (undefined_table), which holds whatever the server's language."""
+    return getattr(exc.orig, "sqlstate", None) == "42P01" or "no such table" in str(exc.orig)
+
+
+def _not_migrated(app) -> None:
+    # A fresh context (and session): the command's own ended with its failed transaction.
+    with app.app_context():
+        versioned = inspect(db.engine).has_table("alembic_version")
+        click.echo(_("The database lacks tables this version needs: run `fengqiao db "
+                     "upgrade` first.") if versioned else
+                   _("The database has no tables yet: run `fengqiao db upgrade` first."),
+                   err=True)
+    sys.exit(2)
+
+
+cli = _Commands(create_app=_create_app, help="Fengqiao (枫桥) platform commands.")
 
 
 def _fail(errors: dict[str, str]) -> None:
@@ -141,8 +176,7 @@ def station_create(county_slug, name, slug, admin_username, admin_name, admin_ph
     db.session.commit()
     click.echo(_("Station %(name)s created at /s/%(slug)s/.", name=station.name, slug=station.slug))
     if enrolment.invite_token:
-        click.echo(_("Invitation link for %(user)s: /auth/invite/%(token)s",
-                     user=enrolment.membership.user.username, token=enrolment.invite_token))
+        echo_invitations([(enrolment.membership.user.username, enrolment.invite_token)])
 
 
 @station_group.command("list")
@@ -168,30 +202,122 @@ def user_group():
 @click.option("--username", required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--phone", default=None)
+@click.option("--county", "county_slug", default=None,
+              help="a county account: the county's short name, with --role county_admin "
+                   "(county IT) or county_viewer (county leadership)")
+@click.option("--station", "station_slug", default=None,
+              help="a station account: the station's short name, with --role station_admin, "
+                   "officer or auxiliary")
+@click.option("--role", default=None, help="the account's role in the county or station")
 @click.option("--platform-admin", is_flag=True, help="may run the whole deployment")
-@click.password_option(help="asked for when not given")
+@click.option("--password", default=None,
+              help="set a password now instead of printing an invitation link "
+                   "(a platform admin is asked for one when not given)")
 @with_appcontext
-def user_create(username, full_name, phone, platform_admin, password):
+def user_create(username, full_name, phone, county_slug, station_slug, role, platform_admin,
+                password):
+    """Create an account with a role in a county or a station (printing its invitation
+    link unless --password is given), or a platform admin. An existing account is given
+    the role, as the web's "add a person" does."""
     from app.enrolment import PersonForm
     from app.forms import load
-    from app.passwords import MIN_LENGTH
     from app.users import User, find_user
 
     act_as_cli()
-    password = password.strip()  # as the web forms do, so the password works there too
-    data, errors = load(PersonForm(), {"username": username, "full_name": full_name,
-                                       "phone": phone})
-    if data and find_user(data["username"]):
+    # Stripped, as the web forms do, so the password works there too.
+    password = password.strip() if password is not None else None
+    place, errors = _place(county_slug, station_slug, role, platform_admin)
+    data, person_errors = load(PersonForm(), {"username": username, "full_name": full_name,
+                                              "phone": phone})
+    errors.update(person_errors)
+    existing = find_user(data["username"]) if data else None
+    if existing is not None and platform_admin:
         errors["username"] = _("This username is already taken.")
-    if len(password) < MIN_LENGTH:
-        errors["password"] = _("Use at least %(n)d characters.", n=MIN_LENGTH)
+    elif existing is not None and password:
+        # The role is given to the account as it is: its password is not reset in passing.
+        errors["username"] = _("%(username)s exists already: leave out --password (use "
+                               "`fengqiao user set-password` to change it).",
+                               username=existing.username)
+    if password is not None:
+        errors.update(_password_problem(password))
     if errors:
         _fail(errors)
-    user = User(**data, is_platform_admin=platform_admin)
-    user.set_password(password)
-    db.session.add(user)
+    if platform_admin:
+        # Asked only now, so a mistake above does not cost typing a password twice.
+        password = password or click.prompt(_("Password"), hide_input=True,
+                                            confirmation_prompt=True).strip()
+        errors = _password_problem(password)
+        if errors:
+            _fail(errors)
+        user = User(**data, is_platform_admin=True)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(_("User %(username)s created.", username=user.username))
+        return
+    _enrol_from_cli(data, place, password)
+
+
+def _place(county_slug, station_slug, role, platform_admin) -> tuple[dict, dict]:
+    """Where a new account works, as ``enrol``'s ``county=``/``station=`` and ``role=``
+    (empty for a platform admin), and the problems with those options."""
+    from app.permissions import COUNTY_ROLES, STATION_ROLES
+    from app.users import role_from_word
+    from tenants.models import County, Station
+
+    if platform_admin:
+        if county_slug or station_slug or role:
+            return {}, {"platform_admin": _(
+                "A platform admin works everywhere: leave out --county, --station and --role.")}
+        return {}, {}
+    if bool(county_slug) == bool(station_slug):
+        return {}, {"county": _("Say where the account works: --county or --station (with "
+                                "--role), or --platform-admin.")}
+    if county_slug:
+        where = db.session.scalar(select(County).where(County.slug == county_slug))
+        scope, roles = "county", COUNTY_ROLES
+        missing = _("No county with the short name %(slug)s.", slug=county_slug)
+    else:
+        where = db.session.scalar(select(Station).where(Station.slug == station_slug))
+        scope, roles = "station", STATION_ROLES
+        missing = _("No station with the short name %(slug)s.", slug=station_slug)
+    errors = {} if where is not None else {scope: missing}
+    key = role_from_word(role or "")  # the key, or the role's name as the web shows it
+    if key not in roles:
+        errors["role"] = _("Choose one of: %(roles)s.", roles=", ".join(roles))
+    return {scope: where, "role": key}, errors
+
+
+def _password_problem(password: str) -> dict[str, str]:
+    from app.passwords import MIN_LENGTH
+
+    if len(password) < MIN_LENGTH:
+        return {"password": _("Use at least %(n)d characters.", n=MIN_LENGTH)}
+    return {}
+
+
+def _enrol_from_cli(data: dict, place: dict, password: str | None) -> None:
+    from app.enrolment import AlreadyMember, BelongsElsewhere, enrol
+    from app.users import role_label
+
+    where = place.get("county") or place.get("station")
+    try:
+        enrolment = enrol(**data, **place, password=password)
+    except AlreadyMember:
+        _fail({"username": _("This account already belongs to %(place)s.", place=where.name)})
+    except BelongsElsewhere:
+        _fail({"username": _("This account belongs to another county or to the county "
+                             "bureau; choose another username.")})
     db.session.commit()
-    click.echo(_("User %(username)s created.", username=user.username))
+    user, role = enrolment.membership.user, role_label(enrolment.membership.role)
+    if enrolment.created_user:
+        click.echo(_("User %(username)s created: %(role)s of %(place)s.",
+                     username=user.username, role=role, place=where.name))
+    else:
+        click.echo(_("The existing account %(username)s is now %(role)s of %(place)s.",
+                     username=user.username, role=role, place=where.name))
+    if enrolment.invite_token:
+        echo_invitations([(user.username, enrolment.invite_token)])
 
 
 @user_group.command("set-password")

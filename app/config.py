@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -31,6 +32,20 @@ def _log_format(value: str | None, development: bool) -> str:
     if value not in {"json", "text"}:
         raise ConfigError(f"FENGQIAO_LOG_FORMAT must be json or text, not {value!r}.")
     return value
+
+
+def _base_url(value: str | None, development: bool) -> str | None:
+    """Where people open the app, for links made outside a request (the CLI's invitation
+    links). Unset in production: no host is guessed, the CLI prints the path and says so."""
+    if not value:
+        return "http://127.0.0.1:5000" if development else None  # where `make run` serves
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"FENGQIAO_BASE_URL must be the address people open, like "
+            f"https://fq.county.internal, not {value!r}."
+        )
+    return value.strip().rstrip("/")
 
 
 def load(instance_path: str, overrides: dict | None = None) -> dict:
@@ -77,6 +92,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "THROTTLE_ADDRESS_LIMIT": int(os.environ.get("THROTTLE_ADDRESS_LIMIT", 20)),
         "THROTTLE_WINDOW_SECONDS": int(os.environ.get("THROTTLE_WINDOW_SECONDS", 900)),
         "INVITE_TTL_HOURS": 72,
+        "BASE_URL": _base_url(os.environ.get("FENGQIAO_BASE_URL"), development),
         # Modules not packaged yet, as "package.module:plugin", besides the entry points.
         "EXTRA_PLUGINS": [r for r in os.environ.get("FENGQIAO_EXTRA_PLUGINS", "").split(",")
                           if r.strip()],

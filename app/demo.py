@@ -1,6 +1,8 @@
 """The demo county: stations, their people and a few notices. No real people's names:
 every name is made up from common characters."""
 
+import random
+
 from sqlalchemy import select
 
 from app.enrolment import enrol
@@ -19,6 +21,10 @@ STATIONS = [
     ("青石派出所", "qingshi"),
     ("柳溪派出所", "liuxi"),
 ]
+# Each station its own story: 东岭 is a busy station by the county town, 青石 a smaller one
+# in the hills; modules scale the history they seed by this (1 for any other station, e.g.
+# the benchmark's), so the county's dashboard compares different stations.
+SCALES = {"dongling": 1.0, "qingshi": 0.45}
 _SURNAMES = "王李张刘陈杨赵黄周吴"
 _GIVEN = ["建民", "晓峰", "丽华", "志强", "春燕", "海涛", "秀英", "国庆", "文静", "永刚"]
 NOTICES = [
@@ -33,6 +39,16 @@ def _name(i: int) -> str:
 
 def _phone(i: int) -> str:
     return f"139{i:08d}"
+
+
+def demo_scale(station) -> float:
+    """How busy ``station``'s demo history is (1 = a busy station)."""
+    return SCALES.get(station.slug, 1.0)
+
+
+def demo_random(station) -> random.Random:
+    """A random source of ``station``'s own, the same on every seeding."""
+    return random.Random(f"fengqiao-demo:{station.slug}")  # noqa: S311 - demo data only
 
 
 def load_modules(station) -> dict[str, dict[str, int]]:

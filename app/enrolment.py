@@ -1,8 +1,11 @@
 """Putting a person into a station or county: one path for the web, the CLI and the demo."""
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+import click
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -116,3 +119,31 @@ def enrol(
     if created and not user.password_hash:
         _invitation, token = Invitation.issue(user, current_app.config["INVITE_TTL_HOURS"])
     return Enrolment(membership=membership, created_user=created, invite_token=token)
+
+
+def invitation_url(token: str) -> str:
+    """The invitation link for ``token`` made outside a request (the CLI): the full address
+    under ``FENGQIAO_BASE_URL``, or only the path when that is not set (no host is guessed).
+
+    A request knows its own host, so the web uses ``url_for(..., _external=True)`` instead.
+    """
+    base = current_app.config.get("BASE_URL")
+    parts = urlsplit(base or "")
+    # Bound by hand rather than through SERVER_NAME, which would also change how the web
+    # matches incoming requests; a path in the base (served under a prefix) is kept.
+    adapter = current_app.url_map.bind(
+        parts.netloc or "localhost", script_name=parts.path or "/",
+        url_scheme=parts.scheme or "http",
+    )
+    return adapter.build("auth.accept_invite", {"token": token}, force_external=bool(base))
+
+
+def echo_invitations(invitations) -> None:
+    """Print each ``(username, token)``'s invitation link: in full under FENGQIAO_BASE_URL,
+    otherwise only its path, and then once how to get full links (no host is guessed)."""
+    for username, token in invitations:
+        click.echo(_("Invitation link for %(user)s: %(link)s", user=username,
+                     link=invitation_url(token)))
+    if invitations and not current_app.config["BASE_URL"]:
+        click.echo(_("Set FENGQIAO_BASE_URL to the address people open (e.g. "
+                     "https://fq.county.internal) to print full links."), err=True)

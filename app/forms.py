@@ -39,6 +39,7 @@ _INVALID = {
     fields.Boolean: _l("Please choose yes or no."),
     fields.Date: _l("Please enter a date as YYYY-MM-DD."),
     fields.DateTime: _l("Please enter a date and time as YYYY-MM-DD HH:MM."),
+    fields.Time: _l("Please enter a time of day as HH:MM."),
     fields.Email: _l("Please enter a valid email address."),
 }
 
@@ -98,7 +99,7 @@ def one_of(choices):
 
 
 # An empty number, date or choice box in a form means "not given", not "invalid".
-_BLANK_IS_MISSING = (fields.Number, fields.Date, fields.DateTime, fields.Boolean)
+_BLANK_IS_MISSING = (fields.Number, fields.Date, fields.DateTime, fields.Time, fields.Boolean)
 
 
 def load(schema: Schema, data) -> tuple[dict | None, dict[str, str]]:

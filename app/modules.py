@@ -7,6 +7,7 @@ settings) is checked once, the same way everywhere. Every change is a model chan
 the audit log records it.
 """
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -16,8 +17,8 @@ from app.plugin_host import host
 from app.station_plugin import StationPlugin
 from tenants.models import Station
 
-__all__ = ["ModuleError", "StationPlugin", "configure", "disable", "enable", "station_modules",
-           "validate_settings"]
+__all__ = ["ModuleError", "StationPlugin", "configure", "disable", "enable", "module_names",
+           "station_modules", "validate_settings"]
 
 
 class ModuleError(ValueError):
@@ -43,9 +44,11 @@ def _plugin(key: str) -> Plugin:
     return plugin
 
 
-def _names(keys) -> str:
+def module_names(keys) -> str:
+    """Modules by their names in the user's language: 预约办事、背包警务."""
     plugins = host().plugins
-    return "、".join(plugins[k].name if k in plugins else k for k in keys)
+    separator = "、" if str(get_locale()) == "zh" else ", "
+    return separator.join(plugins[k].name if k in plugins else k for k in keys)
 
 
 def validate_settings(plugin: Plugin, data) -> dict:
@@ -67,7 +70,7 @@ def enable(station: Station, key: str, settings=None,
     if missing:
         raise ModuleError({"_schema": _(
             "Switch on %(names)s first: %(module)s needs it.",
-            names=_names(missing), module=plugin.name,
+            names=module_names(missing), module=plugin.name,
         )})
     row = rows.get(key)
     if row is None:
@@ -94,7 +97,7 @@ def disable(station: Station, key: str,
     if needed_by:
         raise ModuleError({"_schema": _(
             "Switch off %(names)s first: it needs %(module)s.",
-            names=_names(needed_by), module=plugin.name,
+            names=module_names(needed_by), module=plugin.name,
         )})
     row = rows.get(key)
     if row is not None:

@@ -3,7 +3,7 @@ filters kept in the URL, so no row is ever dropped without a word."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, request, url_for
 from sqlalchemy import Select, func, select
@@ -19,6 +19,9 @@ class Page:
     total: int
     number: int  # 1-based
     size: int
+    arg: str = "page"  # the query argument that names the page
+    endpoint: str | None = None  # the GET page the links go to (None: this request's)
+    values: dict = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -32,10 +35,16 @@ class Page:
     def last_row(self) -> int:
         return min(self.total, self.number * self.size)
 
+    def meta(self) -> dict:
+        """Where this page is, for a JSON answer: ``total``, ``page``, ``pages``."""
+        return {"total": self.total, "page": self.number, "pages": self.pages}
+
     def url(self, number: int) -> str:
-        """This page's URL with its filters, at page ``number``."""
+        """The list's URL with its filters, at page ``number``."""
         args = request.args.to_dict(flat=False)
-        args["page"] = [str(number)]
+        args[self.arg] = [str(number)]
+        if self.endpoint:
+            return url_for(self.endpoint, **{**args, **self.values})
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
     def __iter__(self):
@@ -54,15 +63,22 @@ def page_number(arg: str = "page") -> int:
     return min(int(text), MAX_PAGE) if text.isdigit() and int(text) > 0 else 1
 
 
-def paginate(query: Select, size: int | None = None, rows: bool = False) -> Page:
+def paginate(query: Select, size: int | None = None, rows: bool = False, *,
+             arg: str = "page", endpoint: str | None = None, **values) -> Page:
     """One page of ``query`` (ordered by the caller) and the total it has: ORM objects,
-    or row tuples with ``rows=True``. A page past the end shows the last one."""
+    or row tuples with ``rows=True``. A page past the end shows the last one.
+
+    Two lists on one page each take their own ``arg`` (``?page=`` and ``?matches=``). A
+    list drawn in answer to a POST (a refused form, a reveal) names the GET page its links
+    go to with ``endpoint`` and that page's ``values``.
+    """
     size = size or current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count()).select_from(
         query.order_by(None).subquery()))
     pages = max(1, -(-total // size))
-    number = min(page_number(), pages)
+    number = min(page_number(arg), pages)
     sliced = query.limit(size).offset((number - 1) * size)
     items = (db.session.execute(sliced).all() if rows
              else db.session.scalars(sliced).all())
-    return Page(items=list(items), total=total, number=number, size=size)
+    return Page(items=list(items), total=total, number=number, size=size, arg=arg,
+                endpoint=endpoint, values=values)

@@ -19,6 +19,7 @@ STATION_PII = "station.pii.reveal"
 STATION_MODULES = "station.modules.manage"
 COUNTY_VIEW = "county.view"
 COUNTY_STATIONS = "county.stations.manage"
+COUNTY_USERS = "county.users.manage"
 COUNTY_AUDIT = "county.audit.view"
 
 _grants: dict[str, set[str]] = defaultdict(set)
@@ -44,4 +45,5 @@ grant(STATION_PII, ("station_admin", "county_admin"))
 grant(STATION_MODULES, ("station_admin", "county_admin"))
 grant(COUNTY_VIEW, COUNTY_ROLES)
 grant(COUNTY_STATIONS, ("county_admin",))
+grant(COUNTY_USERS, ("county_admin",))
 grant(COUNTY_AUDIT, ("county_admin",))

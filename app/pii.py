@@ -6,11 +6,12 @@ and revealing the full value is an audited action.
 
 
 def mask_name(value: str) -> str:
-    # 张三 -> 张*, 王建国 -> 王*国, Zhang San -> Z*******n
+    # 张三 -> 张*, 王建国 -> 王*国, Zhang San -> Z*******n; 王建国(户主) -> 王*******: the
+    # last character is kept only when it is part of a name, not a bracket or a dot.
     if len(value) <= 1:
         return "*"
-    if len(value) == 2:
-        return value[0] + "*"
+    if len(value) == 2 or not value[-1].isalnum():
+        return value[0] + "*" * (len(value) - 1)
     return value[0] + "*" * (len(value) - 2) + value[-1]
 
 

@@ -21,6 +21,7 @@ from flask_login import current_user
 from app import audit
 from app.access import can, require
 from app.clock import day_arg, local_now, local_today
+from app.demo import demo_random, demo_scale
 from app.extensions import db
 from app.forms import (
     Form,
@@ -73,12 +74,12 @@ __all__ = [
     "NavEntry", "Page", "Period", "Permission", "Plugin", "Receipt", "Rows", "Station",
     "TenantScoped", "Text", "ValidationError", "api_blueprint", "audit_event", "blueprint",
     "can", "choices", "client_address", "current_role", "current_station", "current_user",
-    "day_arg", "db", "disable_row_security", "enable_row_security", "enqueue", "fields",
-    "get_or_404", "hand_off", "handoff_targets", "handoffs_from", "handoffs_to", "length",
-    "load", "local_now", "local_today", "mask", "may_reveal", "members", "one_of",
-    "outbox_messages", "paginate", "public_blueprint", "queue_message", "rate_limit",
-    "require", "reveal", "role_from_word", "role_label", "settings", "tenant_foreign_key",
-    "user_names", "utcnow", "validate",
+    "day_arg", "db", "demo_random", "demo_scale", "disable_row_security",
+    "enable_row_security", "enqueue", "fields", "get_or_404", "hand_off", "handoff_targets",
+    "handoffs_from", "handoffs_to", "length", "load", "local_now", "local_today", "mask",
+    "may_reveal", "members", "one_of", "outbox_messages", "paginate", "public_blueprint",
+    "queue_message", "rate_limit", "require", "reveal", "role_from_word", "role_label",
+    "settings", "tenant_foreign_key", "user_names", "utcnow", "validate",
 ]
 
 ALL_ROLES = STATION_ROLES + COUNTY_ROLES

@@ -75,6 +75,7 @@ class Handoff:
     object_id: int
     title: str
     summary: str = ""
+    village: str = ""  # where it happened, when the sender knows
     # Personal data ({"name": ..., "phone": ...}): it stays in the station, the receiving
     # module masks it by default as the sender does, and the handoff is audited.
     people: tuple[dict, ...] = ()

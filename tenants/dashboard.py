@@ -2,6 +2,7 @@
 declare, side by side so county leadership can compare stations."""
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from flask import g, render_template, request
 from sqlalchemy import select
@@ -27,8 +28,12 @@ class Column:
 @bp.get("/dashboard")
 @require(COUNTY_VIEW)
 def dashboard():
-    period = Period.parse(request.args.get("period"))
+    # Early in a month the current one is nearly empty: compare the last full month.
+    period = Period.parse(request.args.get("period"), default=Period.last_full_month())
     columns = [Column(p.name, m) for p in host().plugins.values() for m in p.metrics]
+    # The header's module cells, in the columns' own order (not sorted by name, which
+    # differs between languages and would put headings over the wrong figures).
+    groups = [(name, len(list(cells))) for name, cells in groupby(columns, lambda c: c.module)]
     stations = db.session.scalars(
         select(Station).where(Station.county_id == g.county.id, Station.active.is_(True))
         .order_by(Station.name)
@@ -42,4 +47,5 @@ def dashboard():
                 for p in host().plugins.values() if p.key in enabled for m in p.metrics
             }
         rows.append((station, values))
-    return render_template("county/dashboard.html", period=period, columns=columns, rows=rows)
+    return render_template("county/dashboard.html", period=period, columns=columns,
+                           groups=groups, rows=rows)

@@ -1,10 +1,11 @@
 """A county declared in one file: ``fengqiao tenants apply county.yaml``.
 
-The manifest names the county, its stations, the modules each station runs (with their
-settings) and each station's admins. Applying it makes the database match: stations are
-created or renamed, listed modules switched on (settings replaced when given), unlisted
-ones switched off (their data kept), listed admins created or given the admin role.
-Nothing else is removed: people and stations missing from the file are left alone.
+The manifest names the county with its own people (county IT, county leadership), its
+stations, the modules each station runs (with their settings) and each station's admins.
+Applying it makes the database match: stations are created or renamed, listed modules
+switched on (settings replaced when given), unlisted ones switched off (their data kept),
+listed people created or given their role. Nothing else is removed: people and stations
+missing from the file are left alone.
 
 Applying twice changes nothing the second time. Every problem is reported with where it is
 in the file, and then nothing at all is written: the whole run is one transaction.
@@ -24,8 +25,9 @@ from app.enrolment import PersonForm, enrol, may_join
 from app.extensions import db
 from app.forms import Form, Text, length
 from app.modules import ModuleError, disable, enable, station_modules, validate_settings
+from app.permissions import COUNTY_ROLES
 from app.plugin_host import host
-from app.users import User, normalise_username
+from app.users import User, normalise_username, role_from_word
 from tenants.context import county_context
 from tenants.models import County, Station
 from tenants.onboarding import SLUG_RULE, OnboardingError, create_county, create_station
@@ -43,6 +45,8 @@ class _Strict(Form):
 class CountySpec(_Strict):
     slug = Text(required=True, validate=SLUG_RULE)
     name = Text(required=True, validate=length(100))
+    # Checked one by one (CountyUserSpec), so one bad entry does not hide the rest.
+    users = fields.Raw(load_default=list)
 
 
 class AdminSpec(PersonForm):
@@ -50,6 +54,23 @@ class AdminSpec(PersonForm):
         unknown = "raise"
 
     error_messages = _UNKNOWN
+
+
+class CountyRole(Text):
+    """A county role by its key or its name as the web shows it (县局领导), loaded as the key."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        role = role_from_word(super()._deserialize(value, attr, data, **kwargs))
+        if role not in COUNTY_ROLES:
+            raise ValidationError(_("county_admin (county IT) or county_viewer (county "
+                                    "leadership)"))
+        return role
+
+
+class CountyUserSpec(AdminSpec):
+    """One of the county bureau's own people, with their role in the county."""
+
+    role = CountyRole(required=True)
 
 
 class StationSpec(_Strict):
@@ -116,6 +137,9 @@ def _load(doc: dict, outcome: Outcome) -> dict:
             county = CountySpec().load(doc["county"])
         except ValidationError as err:
             outcome.problems += _locate(err.messages, doc["county"], "county")
+        users = _load_county_users(doc["county"].get("users", []), outcome)
+        if county is not None:
+            county["users"] = users
     stations = []
     items = doc.get("stations")
     if not isinstance(items, list):
@@ -131,7 +155,30 @@ def _load(doc: dict, outcome: Outcome) -> dict:
     return {"county": county, "stations": stations}
 
 
+def _load_county_users(items, outcome: Outcome) -> list[tuple[int, dict]]:
+    if not isinstance(items, list):
+        outcome.problems.append("county.users: " + _(
+            "a list of people, each with username, full_name and role"))
+        return []
+    users = []
+    for i, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise ValidationError({"_schema": [_("each person is a mapping")]})
+            users.append((i, CountyUserSpec().load(item)))
+        except ValidationError as err:
+            outcome.problems += _locate(err.messages, item, f"county.users[{i}]")
+    return users
+
+
 def _check_within_file(spec: dict, outcome: Outcome) -> None:
+    if spec["county"] is not None:
+        first: dict[str, int] = {}
+        for i, person in spec["county"]["users"]:
+            if person["username"] in first:  # one account has one role in a county
+                outcome.problems.append(f"county.users[{i}].username: " + _(
+                    "the same username as county.users[%(i)d]", i=first[person["username"]]))
+            first.setdefault(person["username"], i)
     seen: dict[str, int] = {}
     for i, station in spec["stations"]:
         where = _where(i, station)
@@ -187,7 +234,7 @@ def _checked_modules(modules, where: str, outcome: Outcome) -> dict | None:
 def _apply(spec: dict, outcome: Outcome) -> None:
     county = db.session.scalar(select(County).where(County.slug == spec["county"]["slug"]))
     if county is None:
-        county = create_county(spec["county"])
+        county = create_county({"slug": spec["county"]["slug"], "name": spec["county"]["name"]})
         outcome.changes.append(f"+ county {county.slug} {county.name}")
     elif county.name != spec["county"]["name"]:
         outcome.changes.append(
@@ -201,10 +248,20 @@ def _apply(spec: dict, outcome: Outcome) -> None:
     }
     usernames = {
         normalise_username(a["username"]) for _i, s in spec["stations"] for a in s["admins"]
-    }
+    } | {normalise_username(p["username"]) for _i, p in spec["county"]["users"]}
     users = {
         u.username: u for u in db.session.scalars(select(User).where(User.username.in_(usernames)))
     }
+
+    # The county's own people first, in the file's order: an account listed both there and
+    # as a station's admin is then refused as a station admin, as enrolment refuses it.
+    for i, person in spec["county"]["users"]:
+        try:
+            _ensure_county_user(county, person, outcome, users, f"users[{i}]")
+        except OnboardingError as exc:
+            outcome.problems += [
+                f"county.{name}: {message}" for name, message in exc.errors.items()
+            ]
 
     with county_context(county):
         for i, item in spec["stations"]:
@@ -295,6 +352,36 @@ def _ensure_admin(station: Station, admin: dict, outcome: Outcome, users: dict, 
         station=station,
     )
     _note_admin(station, enrolment, outcome, users)
+
+
+def _ensure_county_user(county: County, person: dict, outcome: Outcome, users: dict,
+                        where: str) -> None:
+    """Give ``person`` their role in ``county``: as the stations' admins, a new account is
+    created with an invitation link, an existing one is enrolled or has its role set."""
+    user, role = users.get(person["username"]), person["role"]
+    membership = None
+    if user is not None:
+        membership = next((m for m in user.memberships if m.county_id == county.id), None)
+    if membership is not None:
+        changed = [f"role: {membership.role} -> {role}"] if membership.role != role else []
+        changed += [] if membership.active else ["active: no -> yes"]
+        if changed:
+            outcome.changes.append(f"~ county user {county.slug}/{user.username} "
+                                   + "; ".join(changed))
+            membership.role, membership.active = role, True
+        return
+    _check_may_join(user, county, where)
+    enrolment = enrol(username=person["username"], full_name=person["full_name"],
+                      phone=person.get("phone"), role=role, county=county)
+    # Flushed now, so the membership's county_id is set when the same account comes up
+    # again further down the file (a station's admin): enrolment's rules read it.
+    db.session.flush()
+    user = enrolment.membership.user
+    users[user.username] = user
+    mark = "+" if enrolment.created_user else "~"
+    outcome.changes.append(f"{mark} county user {county.slug}/{user.username} {role}")
+    if enrolment.invite_token:
+        outcome.invitations.append((user.username, enrolment.invite_token))
 
 
 def _note_admin(station: Station, enrolment, outcome: Outcome, users: dict) -> None:

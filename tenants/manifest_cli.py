@@ -17,8 +17,10 @@ def tenants_group():
 @click.option("--dry-run", is_flag=True, help="print what would change, write nothing")
 @with_appcontext
 def tenants_apply(path, dry_run):
-    """Make the county, stations, modules and admins match the manifest at PATH."""
+    """Make the county and its people, stations, modules and admins match the manifest at
+    PATH."""
     from app.audit.chain import act_as_cli
+    from app.enrolment import echo_invitations
     from tenants.manifest import apply, load_file
 
     act_as_cli()
@@ -40,6 +42,4 @@ def tenants_apply(path, dry_run):
                      n=len(outcome.changes)))
     else:
         click.echo(_("Applied %(n)d changes.", n=len(outcome.changes)))
-    for username, token in outcome.invitations:
-        click.echo(_("Invitation link for %(user)s: /auth/invite/%(token)s",
-                     user=username, token=token))
+    echo_invitations(outcome.invitations)

@@ -30,7 +30,7 @@ COMMON_FIELDS = {
     "updated_by": _l("Changed by"),
     "author_id": _l("Written by"),
     "recorded_by": _l("Recorded by"),
-    "user_id": _l("Person"),
+    "user_id": _l("Staff member"),
     "officer_id": _l("Officer in charge"),
     "status": _l("Status"),
     "name": _l("Name"),
@@ -56,6 +56,7 @@ COMMON_FIELDS = {
     "requests": _l("Requests"),
     "hour": _l("Hour"),
     "add": _l("Added"),
+    "page": _l("Page"),
 }
 
 # Words for values that events (not models) carry.

@@ -10,6 +10,7 @@ from app.access import require
 from app.enrolment import AlreadyMember, BelongsElsewhere, enrol, member_form, only_here
 from app.extensions import db
 from app.forms import Form, Text, load, one_of
+from app.paging import paginate
 from app.permissions import STATION_PII, STATION_ROLES, STATION_USERS
 from app.station.blueprint import bp
 from app.users import ROLE_LABELS, Invitation, Membership, User
@@ -33,13 +34,13 @@ def _role_choices():
 @bp.get("/members")
 @require(STATION_USERS)
 def members():
-    rows = db.session.scalars(
+    page = paginate(
         select(Membership)
         .join(User)
         .where(Membership.station_id == g.station.id)
         .order_by(Membership.active.desc(), Membership.role, User.username)
-    ).all()
-    return render_template("station/members.html", memberships=rows)
+    )
+    return render_template("station/members.html", memberships=page, page=page)
 
 
 @bp.route("/members/new", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.access import require
 from app.extensions import db
 from app.forms import Form, Text, fields, length, load
+from app.paging import paginate
 from app.permissions import STATION_NOTICES, STATION_VIEW
 from app.station.blueprint import bp
 from tenants.models import utcnow
@@ -45,10 +46,9 @@ def _get(notice_id: int) -> Notice:
 @bp.get("/notices")
 @require(STATION_VIEW)
 def notices():
-    rows = db.session.scalars(
-        select(Notice).order_by(Notice.pinned.desc(), Notice.created_at.desc())
-    ).all()
-    return render_template("station/notices.html", notices=rows)
+    page = paginate(select(Notice).order_by(Notice.pinned.desc(), Notice.created_at.desc(),
+                                            Notice.id.desc()))
+    return render_template("station/notices.html", notices=page, page=page)
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])

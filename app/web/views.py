@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -42,6 +44,19 @@ def index():
 @login_required
 def choose():
     return render_template("web/choose.html", options=places(current_user))
+
+
+@bp.app_template_global()
+def return_path() -> str:
+    """Where the language switch comes back to: this page; for a page drawn in answer to
+    a POST (a refused form, a reveal), which has no address of its own, the page the form
+    was sent from."""
+    if request.method == "GET":
+        return request.full_path if request.query_string else request.path
+    sent_from = urlsplit(request.referrer or "")
+    if sent_from.netloc == request.host and sent_from.path:
+        return sent_from.path + (f"?{sent_from.query}" if sent_from.query else "")
+    return url_for("web.index")
 
 
 @bp.post("/lang")

@@ -1,12 +1,13 @@
-"""Demo data: a week of window appointments around today, booked online, by phone
-and by WeChat (seed 002, 圣人涧: phone and WeChat booking to spread the summer queue), most
-people came, a few did not, a few cancelled. Made-up names and numbers."""
+"""Demo data: window appointments from two months back to a few days ahead, booked
+online, by phone and by WeChat (seed 002, 圣人涧: phone and WeChat booking to spread the
+summer queue), as many a day as the station is busy; most people came, a few did not, a
+few cancelled. Made-up names and numbers."""
 
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.plugin_api import Station, db, local_now, local_today
+from app.plugin_api import Station, db, demo_random, demo_scale, local_now, local_today
 
 from .booking import Full, bookable, cancel, place
 from .hours import Hours
@@ -27,11 +28,12 @@ def demo_data(station: Station) -> dict[str, int]:
     # Loaded again in the same station (the isolation sweep does), it carries on with
     # new people and skips the slots already full.
     k = db.session.scalar(select(func.count()).select_from(Booking))
-    for offset in range(-3, 3):
+    rng, busy = demo_random(station), demo_scale(station)
+    for offset in range(-60, 3):
         day = today + timedelta(days=offset)
         if not hours.is_open(day) or not services or not starts:
             continue
-        for j in range(2 + offset % 2):
+        for j in range(round(rng.randint(1, 4) * busy) if offset < -3 else 2 + offset % 2):
             k += 1
             start = starts[(3 * j + offset) % len(starts)]
             try:

@@ -5,14 +5,13 @@ from datetime import date, time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .models import ARRIVED, BOOKED, CANCELLED, NO_SHOW, ONLINE, PHONE, WALK_IN, WECHAT
-
-STATUS_LABELS = {BOOKED: _l("Booked"), ARRIVED: _l("Came"), NO_SHOW: _l("Did not come"),
-                 CANCELLED: _l("Cancelled")}
-STATUS_STYLES = {BOOKED: "primary", ARRIVED: "success", NO_SHOW: "warning",
-                 CANCELLED: "secondary"}
-CHANNEL_LABELS = {ONLINE: _l("Online"), PHONE: _l("By phone"), WECHAT: _l("By WeChat"),
-                  WALK_IN: _l("At the counter")}
+# Keyed by the codes of models.py (which takes these words for the audit log).
+STATUS_LABELS = {"booked": _l("Booked"), "arrived": _l("Came"), "no_show": _l("Did not come"),
+                 "cancelled": _l("Cancelled")}
+STATUS_STYLES = {"booked": "primary", "arrived": "success", "no_show": "warning",
+                 "cancelled": "secondary"}
+CHANNEL_LABELS = {"online": _l("Online"), "phone": _l("By phone"), "wechat": _l("By WeChat"),
+                  "walk_in": _l("At the counter")}
 MODE_LABELS = {"appointment": _l("By appointment"), "window": _l("At the window"),
                "home": _l("At home")}
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))

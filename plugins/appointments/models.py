@@ -2,10 +2,13 @@
 
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+
+from .labels import CHANNEL_LABELS, STATUS_LABELS
 
 BOOKED, CANCELLED, ARRIVED, NO_SHOW = "booked", "cancelled", "arrived", "no_show"
 STATUSES = (BOOKED, CANCELLED, ARRIVED, NO_SHOW)
@@ -27,6 +30,9 @@ class Slot(TenantScoped, db.Model):
     __tablename__ = "appointments_slot"
     __tenant_table_args__ = (UniqueConstraint("tenant_id", "service", "day", "starts"),)
     __audit__ = False  # a counter kept by the database; the bookings are the audited record
+    __label__ = _l("Time slot")
+    __labels__ = {"service": _l("Service"), "starts": _l("Starts at"),
+                  "booked": _l("Places taken")}
 
     service: Mapped[str] = mapped_column(String(40))
     day: Mapped[date]
@@ -49,6 +55,12 @@ class Booking(TenantScoped, db.Model):
               postgresql_where=text("status = 'booked'")),
     )
     __pii__ = {"name": "name", "phone": "phone"}
+    __label__ = _l("Appointment")
+    __labels__ = {"code": _l("Booking code"), "slot_id": _l("Time slot"),
+                  "service": _l("Service"), "starts": _l("Starts at"), "ends": _l("Ends at"),
+                  "documents": _l("What to bring"), "channel": _l("How it was booked"),
+                  "handled_by": _l("Handled by"), "handled_at": _l("Handled at")}
+    __value_labels__ = {"status": STATUS_LABELS, "channel": CHANNEL_LABELS}
 
     code: Mapped[str] = mapped_column(String(8))
     slot_id: Mapped[int]

@@ -1,9 +1,10 @@
-"""The module's JSON API: requests (personal data masked) and the station's figures."""
+"""The module's JSON API: requests, a page at a time, personal data masked (the figures
+are the host's, at ../metrics)."""
 
 from flask import jsonify, request
 from sqlalchemy import select
 
-from app.plugin_api import api_blueprint, db, mask, require
+from app.plugin_api import api_blueprint, mask, paginate, require
 
 from .models import OPEN, STATUSES, HomeRequest
 
@@ -37,6 +38,6 @@ def requests():
         query = query.where(HomeRequest.status.in_(OPEN))
     elif status in STATUSES:
         query = query.where(HomeRequest.status == status)
-    rows = db.session.scalars(query.limit(500)).all()
-    return jsonify(requests=[_request(r) for r in rows])
+    page = paginate(query)
+    return jsonify(requests=[_request(r) for r in page], **page.meta())
 

@@ -1,10 +1,11 @@
 """Demo data: home requests in every state, after seed 003 (宁强县): an old woman of over
 eighty in 河口村 whose ID card broke, visited with the backpack and brought her new card;
-and seed 002's home appointments arranged through grid workers. Made-up names."""
+and seed 002's home appointments arranged through grid workers; then the station's own
+history of the last three months (a busier station makes more visits). Made-up names."""
 
 from datetime import datetime, time, timedelta
 
-from app.plugin_api import Station, db, local_today, members
+from app.plugin_api import Station, db, demo_random, demo_scale, local_today, members
 
 from .catalogue import home_services
 from .models import CANNOT, DONE, REQUESTED, SCHEDULED, VISITED, HomeRequest, Step, Visit
@@ -79,5 +80,42 @@ def demo_data(station: Station) -> dict[str, int]:
         for step_status, text, day in steps:
             db.session.add(Step(request_id=home.id, status=step_status, note=text,
                                 author_id=people[0], created_at=_at(day)))
+    _history(station, services, people, officer, today)
     db.session.flush()
     return {"backpack_request_id": first}
+
+
+HISTORY = [("何德顺", "河口村"), ("罗秀珍", "石门村"), ("唐永寿", "青龙村"), ("蒋桂兰", "大坪村"),
+           ("谢长林", "骆家咀村"), ("韩玉英", "河口村")]
+
+
+def _history(station: Station, services, people, officer, today) -> None:
+    """Home visits done in the last three months: asked, visited a few days later, some
+    with a certificate brought a week or two after."""
+    rng = demo_random(station)
+    for n in range(round(10 * demo_scale(station))):
+        name, village = rng.choice(HISTORY)
+        asked = today - timedelta(days=rng.randint(10, 95))
+        visited = asked + timedelta(days=rng.randint(1, 6))
+        deliver = rng.random() < 0.4
+        home = HomeRequest(
+            resident_name=name, resident_phone=f"1379160{n:04d}", village=village,
+            address=f"{rng.randint(1, 8)}组{rng.randint(1, 40)}号",
+            reason=rng.choice(("elderly", "elderly", "illness", "disability")),
+            service=rng.choice(services), channel=rng.choice(("phone", "grid_worker", "wechat")),
+            requested_on=asked, status=DONE, visit_date=visited, officer_id=officer,
+            needs_delivery=deliver, created_by=people[0])
+        db.session.add(home)
+        db.session.flush()
+        db.session.add(Visit(request_id=home.id, visited_on=visited, recorded_by=officer,
+                             what_done="上门采集信息，拍摄证件照。", photos_taken=deliver))
+        home.finished_on = visited
+        if deliver:
+            home.delivered_on = home.finished_on = min(
+                visited + timedelta(days=rng.randint(7, 15)), today)
+            home.received_by = "resident"
+        for step_status, note, day in ((REQUESTED, "受理上门服务请求。", asked),
+                                       (SCHEDULED, "安排上门。", asked),
+                                       (DONE, "已办结。", home.finished_on)):
+            db.session.add(Step(request_id=home.id, status=step_status, note=note,
+                                author_id=people[0], created_at=_at(day)))

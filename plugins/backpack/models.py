@@ -3,11 +3,14 @@ resident, the certificate delivered later, and each request's history."""
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+
+from .labels import LABELS
 
 REQUESTED, SCHEDULED, VISITED, DONE, CANNOT = (
     "requested", "scheduled", "visited", "done", "cannot_be_done")
@@ -29,6 +32,20 @@ class HomeRequest(TenantScoped, db.Model):
     __pii__ = {"resident_name": "name", "resident_phone": "phone",
                "resident_id_number": "id_number", "address": "address",
                "received_by_name": "name"}
+    __label__ = _l("Home-service request")
+    __labels__ = {
+        "resident_name": _l("Resident's name"), "resident_phone": _l("Resident's phone"),
+        "resident_id_number": _l("Resident's ID number"), "address": _l("Home address"),
+        "reason_note": _l("About the reason"), "service": _l("Service"),
+        "channel": _l("How it came in"), "requested_on": _l("Requested on"),
+        "visit_date": _l("Visit date"), "needs_delivery": _l("A certificate to deliver"),
+        "delivered_on": _l("Delivered on"), "received_by": _l("Received by"),
+        "received_by_name": _l("The relative's name"), "follow_up": _l("Follow-up needed"),
+        "follow_up_note": _l("What follow-up"), "follow_up_done_on": _l("Follow-up done on"),
+        "finished_on": _l("Finished on"), "cannot_reason": _l("Why it could not be done"),
+    }
+    __value_labels__ = {name: LABELS[name] for name in ("status", "reason", "channel",
+                                                          "received_by")}
 
     resident_name: Mapped[str] = mapped_column(String(64))
     resident_phone: Mapped[str] = mapped_column(String(20))
@@ -98,6 +115,10 @@ class Visit(TenantScoped, db.Model):
         tenant_foreign_key("request_id", "backpack_request"),
         UniqueConstraint("tenant_id", "request_id"),
     )
+    __label__ = _l("Home visit")
+    __labels__ = {"request_id": _l("Request"), "visited_on": _l("Date of the home visit"),
+                  "what_done": _l("What was done"), "photos_taken": _l("ID photos taken?"),
+                  "documents_collected": _l("Documents collected")}
 
     request_id: Mapped[int]
     visited_on: Mapped[date]
@@ -113,6 +134,9 @@ class Step(TenantScoped, db.Model):
 
     __tablename__ = "backpack_step"
     __tenant_table_args__ = (tenant_foreign_key("request_id", "backpack_request"),)
+    __label__ = _l("Request step")
+    __labels__ = {"request_id": _l("Request")}
+    __value_labels__ = {"status": LABELS["status"]}
 
     request_id: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))

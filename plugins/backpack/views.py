@@ -9,9 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.plugin_api import (
-    STATION_PII,
     Period,
-    audit_event,
     blueprint,
     can,
     choices,
@@ -21,8 +19,11 @@ from app.plugin_api import (
     get_or_404,
     load,
     local_today,
+    may_reveal,
     members,
+    paginate,
     require,
+    reveal,
     settings,
     user_names,
 )
@@ -45,6 +46,8 @@ KEY = "backpack"
 VIEW, RECORD, PLAN = "backpack.view", "backpack.record", "backpack.plan"
 PII_FIELDS = ["resident_name", "resident_phone", "resident_id_number", "address",
               "received_by_name"]
+# What the officer on the visit needs: whom to call ahead, and where the house is.
+VISIT_FIELDS = ["resident_name", "resident_phone", "address"]
 
 bp = blueprint(KEY, __name__)
 
@@ -81,10 +84,11 @@ def index():
         query = query.where(HomeRequest.status.in_(OPEN))
     elif status in STATUSES:
         query = query.where(HomeRequest.status == status)
-    rows = db.session.scalars(query.limit(500)).all()
+    page = paginate(query)
     return render_template(
         "backpack/index.html", period=period, figures=[(m, m.compute(period)) for m in METRICS],
-        requests=rows, status=status, people=user_names(r.officer_id for r in rows),
+        requests=page, page=page, status=status,
+        people=user_names(r.officer_id for r in page),
     )
 
 
@@ -92,10 +96,9 @@ def index():
 @require(VIEW)
 def deliveries():
     """The certificates made at the county office that still wait to be brought home."""
-    rows = db.session.scalars(_awaiting_delivery().order_by(HomeRequest.visit_date,
-                                                            HomeRequest.id)).all()
-    return render_template("backpack/deliveries.html", requests=rows,
-                           people=user_names(r.officer_id for r in rows))
+    page = paginate(_awaiting_delivery().order_by(HomeRequest.visit_date, HomeRequest.id))
+    return render_template("backpack/deliveries.html", requests=page, page=page,
+                           people=user_names(r.officer_id for r in page))
 
 
 def _awaiting_delivery():
@@ -149,7 +152,7 @@ def _page(home: HomeRequest, errors=None, form=None, revealed=False):
                         + [s.author_id for s in home.steps])
     return render_template(
         "backpack/request.html", r=home, people=people, errors=errors, form=form or {},
-        revealed=revealed, members=members(),
+        revealed=revealed, may_reveal=may_reveal(home.officer_id), members=members(),
     ), _status_code(errors)
 
 
@@ -214,12 +217,17 @@ def cannot(backpack_request_id: int):
 
 
 @bp.post("/requests/<int:backpack_request_id>/reveal")
-@require(STATION_PII)
-def reveal(backpack_request_id: int):
+@require(VIEW)
+def request_reveal(backpack_request_id: int):
+    """The resident's details unmasked, for the officer assigned to the visit or a role
+    that may reveal (audited): on the visit page, what the visit needs; else all."""
     home = get_or_404(HomeRequest, backpack_request_id)
-    audit_event("pii.reveal", object_type="backpack_request", object_id=home.id,
-                changes={"fields": PII_FIELDS})
+    on_visit = request.form.get("page") == "visit"
+    reveal("backpack_request", home.id, VISIT_FIELDS if on_visit else PII_FIELDS,
+           assignee_id=home.officer_id)
     db.session.commit()
+    if on_visit:
+        return _visit_page(home, {}, {"visited_on": local_today().isoformat()}, revealed=True)
     return _page(home, revealed=True)
 
 
@@ -248,9 +256,14 @@ def visit(backpack_request_id: int):
             errors = {"_schema": _("A visit is recorded for a scheduled request only; this "
                                    "one is: %(status)s.", status=label("status", home.status))}
         form = {"visited_on": local_today().isoformat()}
-    return render_template("backpack/visit.html", r=home, errors=errors, form=form,
-                           officer=user_names([home.officer_id]).get(home.officer_id)), \
+    return _visit_page(home, errors, form), \
         (400 if errors and request.method == "POST" else 200)
+
+
+def _visit_page(home: HomeRequest, errors, form, revealed=False):
+    return render_template("backpack/visit.html", r=home, errors=errors, form=form,
+                           officer=user_names([home.officer_id]).get(home.officer_id),
+                           revealed=revealed, may_reveal=may_reveal(home.officer_id))
 
 
 # -- the plan and the route sheet ----------------------------------------------------------
@@ -285,8 +298,8 @@ def plan():
     by_officer: dict[int | None, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for r in visits:
         by_officer[r.officer_id][r.visit_date] += 1
-    waiting = db.session.scalars(select(HomeRequest).where(HomeRequest.status == REQUESTED)
-                                 .order_by(HomeRequest.requested_on, HomeRequest.id)).all()
+    waiting = paginate(select(HomeRequest).where(HomeRequest.status == REQUESTED)
+                       .order_by(HomeRequest.requested_on, HomeRequest.id))
     staff = members()
     step = timedelta(days=7 if span == "week" else 1)
     return render_template(
@@ -301,8 +314,9 @@ def plan():
 @require(VIEW)
 def route_sheet():
     """The day's route for the officer carrying the backpack, printable on A4. Masked by
-    default; a person allowed to see personal data may print it in full (a POST, recorded
-    in the audit log, since the sheet then carries names, phones and addresses)."""
+    default; the officer whose route it is, or a role that may reveal, prints it in full
+    (a POST, recorded in the audit log, since the sheet then carries names, phones and
+    addresses). Everyone's sheets at once are for a role that may reveal."""
     source = request.form if request.method == "POST" else request.args
     day = day_arg(source.get("day")) or local_today()
     staff = dict(members())
@@ -310,8 +324,6 @@ def route_sheet():
     officer_id = source.get("officer_id", type=int)
     officer_id = officer_id if officer_id in staff else None
     full = request.method == "POST"
-    if full and not can(STATION_PII):
-        abort(403)
     visits = _scheduled(day, day, officer_id)
     sheets: dict[int | None, list] = defaultdict(list)
     for r in visits:
@@ -322,13 +334,13 @@ def route_sheet():
     to_deliver = sorted((r for r in db.session.scalars(_awaiting_delivery()).all()
                          if r.village in villages), key=_village_order())
     if full:
-        audit_event("pii.reveal", object_type="backpack_route_sheet", object_id=None,
-                    changes={"for": "print", "day": day.isoformat(), "officer_id": officer_id,
-                             "requests": [r.id for r in visits + to_deliver]})
+        reveal("backpack_route_sheet", None, VISIT_FIELDS, assignee_id=officer_id,
+               **{"for": "print", "day": day.isoformat(), "officer_id": officer_id,
+                  "requests": [r.id for r in visits + to_deliver]})
         db.session.commit()
     return render_template(
         "backpack/route_sheet.html", day=day, officer_id=officer_id, sheets=sheets,
-        to_deliver=to_deliver, full=full, may_reveal=can(STATION_PII),
+        to_deliver=to_deliver, full=full, may_reveal=may_reveal(officer_id),
         people=user_names(list(sheets) + [r.officer_id for r in to_deliver]),
     )
 

@@ -1,9 +1,10 @@
-"""The module's JSON API: concerns (personal data masked) and the station's figures."""
+"""The module's JSON API: concerns, a page at a time, personal data masked (the figures
+are the host's, at ../metrics)."""
 
 from flask import jsonify, request
 from sqlalchemy import select
 
-from app.plugin_api import api_blueprint, db, mask, require
+from app.plugin_api import api_blueprint, mask, paginate, require
 
 from .models import FINISHED, STATUSES, Concern
 
@@ -29,6 +30,6 @@ def concerns():
         query = query.where(Concern.status.not_in(FINISHED))
     elif status in STATUSES:
         query = query.where(Concern.status == status)
-    rows = db.session.scalars(query.limit(500)).all()
-    return jsonify(concerns=[_concern(c) for c in rows])
+    page = paginate(query)
+    return jsonify(concerns=[_concern(c) for c in page], **page.meta())
 

@@ -1,9 +1,10 @@
-"""Demo data: two meeting points with a few sessions and concerns in every state. Made-up
+"""Demo data: two meeting points with a few sessions and concerns in every state, and a
+station's own history of the last three months (busier stations hold more sessions). Made-up
 names; the water-pipe concern follows the story in seed 001 (团堡)."""
 
 from datetime import datetime, time, timedelta
 
-from app.plugin_api import Station, db, local_today, members
+from app.plugin_api import Station, db, demo_random, demo_scale, local_today, members
 
 from .models import CLOSED, IN_PROGRESS, OPEN, RESOLVED, Concern, ConcernUpdate, Point, Session
 
@@ -11,6 +12,11 @@ POINTS = [
     ("朱砂屯村李家院落", "朱砂屯村", "李家院坝，村委会往东200米"),
     ("石龙村村委会院坝", "石龙村", "村委会门前"),
 ]
+# Concerns villagers raise again and again, for the history.
+USUAL = [("烦心事", "村道坑洼，雨天难走"), ("揪心事", "独居老人夜里无人照看"),
+         ("烦心事", "广场舞音响太吵"), ("揪心事", "河边没有护栏"), ("暖心事", "想请民警讲讲反诈"),
+         ("烦心事", "邻里为宅基地滴水起争执")]
+NAMES = ["李春燕", "王国庆", "张志强", "刘秀英", "陈海涛", "杨文静", "赵永刚", "黄丽华"]
 # (point, days ago, attendees, notable, [(category, title, who, status, days to finish)])
 SESSIONS = [
     (0, 40, 18, "村“两委”成员、网格员", [
@@ -40,6 +46,7 @@ def demo_data(station: Station) -> dict[str, int]:
     for i, (point, ago, attendees, notable, concerns) in enumerate(SESSIONS):
         held = today - timedelta(days=ago)
         session = Session(point_id=points[point].id, held_on=held, host_id=people[0],
+                          starts_at=time(17), ends_at=time(18, 30),
                           attendees=attendees, notable_attendees=notable,
                           summary="围坐院坝，群众说事，民警现场答疑。")
         db.session.add(session)
@@ -64,5 +71,29 @@ def demo_data(station: Station) -> dict[str, int]:
                                              note="民警上门了解情况，与村“两委”共同商议。",
                                              author_id=people[0],
                                              created_at=datetime.combine(visited, time(1))))
+    _history(station, points, people, today)
     db.session.flush()
     return ids
+
+
+def _history(station: Station, points, people, today) -> None:
+    """Sessions of the last three months, as many as the station is busy, most of their
+    concerns settled within the due span, a few late, a few still open."""
+    rng = demo_random(station)
+    for _ in range(round(8 * demo_scale(station))):
+        held = today - timedelta(days=rng.randint(14, 95))
+        session = Session(point_id=rng.choice(points).id, held_on=held, host_id=people[0],
+                          starts_at=time(rng.choice((9, 15, 17, 19))),
+                          attendees=rng.randint(8, 35), summary="群众围坐说事，民警逐件回应。")
+        db.session.add(session)
+        db.session.flush()
+        for category, title in rng.sample(USUAL, rng.randint(0, 2)):
+            days = rng.choice((3, 6, 9, 12, 20, None))
+            concern = Concern(session_id=session.id, category=category, title=title,
+                              raised_by=rng.choice(NAMES), raised_on=held,
+                              owner_id=rng.choice(people), due_on=held + timedelta(days=14),
+                              status=RESOLVED if days else IN_PROGRESS)
+            if days:
+                concern.finished_on = min(held + timedelta(days=days), today)
+                concern.result = "已协调解决。"
+            db.session.add(concern)

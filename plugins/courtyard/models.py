@@ -1,8 +1,9 @@
 """Meeting points in villages, the sessions held there, the concerns raised and how each
 concern was followed to its result."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,12 +13,16 @@ from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
 OPEN, IN_PROGRESS, RESOLVED, CLOSED = "open", "in_progress", "resolved", "closed"
 STATUSES = (OPEN, IN_PROGRESS, RESOLVED, CLOSED)
 FINISHED = (RESOLVED, CLOSED)
+STATUS_LABELS = {OPEN: _l("Open"), IN_PROGRESS: _l("In progress"), RESOLVED: _l("Resolved"),
+                 CLOSED: _l("Closed without a solution")}
 
 
 class Point(TenantScoped, db.Model):
     """A meeting point (议事点): "where the people gather, there the platform stands"."""
 
     __tablename__ = "courtyard_point"
+    __label__ = _l("Meeting point")
+    __labels__ = {"place": _l("Place")}
 
     name: Mapped[str] = mapped_column(String(100))
     village: Mapped[str] = mapped_column(String(60))
@@ -40,9 +45,18 @@ class Session(TenantScoped, db.Model):
         tenant_foreign_key("point_id", "courtyard_point"),
         Index("ix_courtyard_session_held", "tenant_id", "held_on"),
     )
+    __label__ = _l("Courtyard session")
+    __labels__ = {"point_id": _l("Meeting point"), "held_on": _l("Held on"),
+                  "starts_at": _l("Starts at"), "ends_at": _l("Ends at"),
+                  "host_id": _l("Host"), "attendees": _l("People attending"),
+                  "notable_attendees": _l("Who of note came"),
+                  "summary": _l("What was talked about")}
 
     point_id: Mapped[int]
     held_on: Mapped[date]
+    # Meetings are announced for a time of day ("17:00"); the end is often not known.
+    starts_at: Mapped[time | None]
+    ends_at: Mapped[time | None]
     host_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     attendees: Mapped[int] = mapped_column(default=0)
     notable_attendees: Mapped[str | None] = mapped_column(String(300))
@@ -71,6 +85,13 @@ class Concern(TenantScoped, db.Model):
         Index("ix_courtyard_concern_status", "tenant_id", "status", "due_on"),
     )
     __pii__ = {"raised_by": "name", "raised_by_phone": "phone"}
+    __label__ = _l("Courtyard concern")
+    __labels__ = {"session_id": _l("Session"), "category": _l("Kind"),
+                  "details": _l("Details"), "raised_by": _l("Raised by"),
+                  "raised_by_phone": _l("Their phone"), "raised_on": _l("Raised on"),
+                  "owner_id": _l("Owner"), "due_on": _l("Due on"), "result": _l("Result"),
+                  "finished_on": _l("Finished on"), "overdue": _l("Flagged overdue")}
+    __value_labels__ = {"status": STATUS_LABELS}
 
     session_id: Mapped[int]
     category: Mapped[str] = mapped_column(String(20))
@@ -113,6 +134,9 @@ class ConcernUpdate(TenantScoped, db.Model):
 
     __tablename__ = "courtyard_concern_update"
     __tenant_table_args__ = (tenant_foreign_key("concern_id", "courtyard_concern"),)
+    __label__ = _l("Concern follow-up")
+    __labels__ = {"concern_id": _l("Concern")}
+    __value_labels__ = {"status": STATUS_LABELS}
 
     concern_id: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))

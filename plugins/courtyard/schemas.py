@@ -70,6 +70,8 @@ class _StationChoices(Form):
 
 class SessionForm(_StationChoices):
     held_on = fields.Date(required=True, validate=_recent)
+    starts_at = fields.Time(load_default=None)
+    ends_at = fields.Time(load_default=None)
     host_id = fields.Integer(load_default=None)
     attendees = fields.Integer(
         load_default=0,
@@ -86,6 +88,14 @@ class SessionForm(_StationChoices):
     @validates("host_id")
     def _host(self, value, **kwargs):
         self._member(value)
+
+    @validates_schema
+    def _ends_after_it_starts(self, data, **kwargs):
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if ends is not None and starts is None:
+            raise ValidationError(_l("Give the time it started too."), "starts_at")
+        if starts is not None and ends is not None and ends <= starts:
+            raise ValidationError(_l("A session ends after it starts."), "ends_at")
 
 
 class ConcernForm(_StationChoices):

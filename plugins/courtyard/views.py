@@ -5,14 +5,12 @@ from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from app.plugin_api import (
-    STATION_PII,
+    AlreadyHandedOff,
     Handoff,
     Period,
-    audit_event,
     blueprint,
     choices,
     current_user,
@@ -23,14 +21,27 @@ from app.plugin_api import (
     handoffs_from,
     load,
     local_today,
+    may_reveal,
     members,
+    paginate,
     require,
+    reveal,
     settings,
     user_names,
 )
 
 from .metrics import METRICS
-from .models import FINISHED, IN_PROGRESS, OPEN, STATUSES, Concern, ConcernUpdate, Point, Session
+from .models import (
+    FINISHED,
+    IN_PROGRESS,
+    OPEN,
+    STATUS_LABELS,
+    STATUSES,
+    Concern,
+    ConcernUpdate,
+    Point,
+    Session,
+)
 from .schemas import ConcernForm, PointForm, ProgressForm, SessionForm
 
 KEY = "courtyard"
@@ -38,17 +49,20 @@ VIEW, RECORD, POINTS = "courtyard.view", "courtyard.record", "courtyard.points"
 
 bp = blueprint(KEY, __name__)
 
-STATUS_LABELS = {
-    OPEN: _l("Open"),
-    IN_PROGRESS: _l("In progress"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed without a solution"),
-}
-
-
 @bp.context_processor
 def _labels():
-    return {"status_labels": STATUS_LABELS, "today": local_today(), "choices": choices}
+    return {"status_labels": STATUS_LABELS, "today": local_today(), "choices": choices,
+            "when": when}
+
+
+def when(session: Session) -> str:
+    """The day and time of a session as the record book writes it: 2026-11-30 17:00–18:30."""
+    text = session.held_on.isoformat()
+    if session.starts_at:
+        text += " " + session.starts_at.strftime("%H:%M")
+        if session.ends_at:
+            text += "–" + session.ends_at.strftime("%H:%M")
+    return text
 
 
 def _status_code(errors) -> int:
@@ -72,11 +86,10 @@ def index():
     ).all())
     points = db.session.scalars(select(Point).order_by(Point.active.desc(), Point.village,
                                                        Point.name)).all()
-    concerns = _open_concerns().limit(10)
+    concerns = paginate(_open_concerns(), size=10)
     return render_template(
         "courtyard/index.html", period=period, figures=figures, points=points,
-        open_counts=open_counts, last_held=last_held,
-        concerns=db.session.scalars(concerns).all(),
+        open_counts=open_counts, last_held=last_held, concerns=concerns,
     )
 
 
@@ -219,11 +232,11 @@ def concerns():
     category = request.args.get("category")
     if category:
         query = query.where(Concern.category == category)
-    rows = db.session.scalars(query.limit(500)).all()
+    page = paginate(query)
     return render_template(
-        "courtyard/concerns.html", concerns=rows, status=status, category=category,
-        categories=settings(KEY)["categories"],
-        people=user_names(c.owner_id for c in rows),
+        "courtyard/concerns.html", concerns=page, page=page, status=status,
+        category=category, categories=settings(KEY)["categories"],
+        people=user_names(c.owner_id for c in page),
     )
 
 
@@ -236,11 +249,14 @@ def concern(concern_id: int):
 def _concern_page(concern: Concern, errors=None, form=None, revealed=False):
     errors = errors or {}
     people = user_names([concern.owner_id] + [u.author_id for u in concern.updates])
+    handed_to = handoffs_from(KEY, "concern", concern.id)
+    used = {link.target_key for link in handed_to}
     return render_template(
         "courtyard/concern.html", concern=concern, session=concern.session, people=people,
         errors=errors, form=form or {}, revealed=revealed,
-        targets=handoff_targets(exclude_plugin=KEY),
-        handed_to=handoffs_from(KEY, "concern", concern.id),
+        may_reveal=may_reveal(concern.owner_id), handed_to=handed_to,
+        # A concern goes to each target once: the ones it went to show as links above.
+        targets=[t for t in handoff_targets(exclude_plugin=KEY) if t.key not in used],
     ), _status_code(errors)
 
 
@@ -265,11 +281,13 @@ def concern_progress(concern_id: int):
 
 
 @bp.post("/concerns/<int:concern_id>/reveal")
-@require(STATION_PII)
+@require(VIEW)
 def concern_reveal(concern_id: int):
+    """The name and phone of who raised it, for its owner (to call back) or a role that
+    may reveal; audited."""
     concern = get_or_404(Concern, concern_id)
-    audit_event("pii.reveal", object_type="courtyard_concern", object_id=concern.id,
-                changes={"fields": ["raised_by", "raised_by_phone"]})
+    reveal("courtyard_concern", concern.id, ["raised_by", "raised_by_phone"],
+           assignee_id=concern.owner_id)
     db.session.commit()
     return _concern_page(concern, revealed=True)
 
@@ -285,7 +303,12 @@ def concern_handoff(concern_id: int):
         link = hand_off(target, Handoff(
             source_plugin=KEY, object_type="concern", object_id=concern.id,
             title=concern.title, summary=concern.details or "", people=people,
+            village=concern.session.point.village,
         ))
+    except AlreadyHandedOff as earlier:
+        # A second tap, a page open in another tab, or two taps at once: nothing new.
+        flash(_("Already handed over: %(label)s", label=earlier.link.label), "info")
+        return redirect(earlier.link.url or url_for(".concern", concern_id=concern_id))
     except LookupError:
         return _concern_page(concern, {"_schema": _("That module is not available here.")})
     if concern.status == OPEN:

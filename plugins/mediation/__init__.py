@@ -43,4 +43,5 @@ plugin = Plugin(
     handoff_targets=(TARGET,),
     object_url=object_url,
     home_card=home_card,
+    audit_labels={"mediation.export": _l("Exported cases")},
 )

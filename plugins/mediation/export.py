@@ -12,13 +12,13 @@ from app.plugin_api import local_today, mask
 from .labels import label
 
 
-def workbook_response(cases, parties, ladder, officers):
+def workbook_response(cases, parties, ladder, officers, not_kept=frozenset()):
     book = Workbook()
     sheet = book.active
     sheet.title = _("Mediation cases")
     header = [_("No."), _("Opened on"), _("Title"), _("Kind"), _("Village"), _("Source"),
               _("Parties"), _("Level"), _("Status"), _("Outcome"), _("Closed on"),
-              _("Officer"), _("Dispute began on")]
+              _("Officer in charge"), _("Dispute began on")]
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -27,7 +27,8 @@ def workbook_response(cases, parties, ladder, officers):
         sheet.append([
             case.id, case.opened_on, case.title, case.kind, case.village or "",
             label("source", case.source), names, ladder.name(case.level),
-            label("status", case.status), label("outcome", case.outcome) if case.outcome else "",
+            label("status", case.status),
+            _("Agreement not kept") if case.id in not_kept else label("outcome", case.outcome),
             case.closed_on, officers.get(case.officer_id, ""), case.dispute_began_on,
         ])
     for column, width in zip("ABCDEFGHIJKLM", (6, 12, 30, 10, 10, 10, 18, 16, 10, 14, 12, 10, 12),

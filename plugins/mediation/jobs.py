@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.plugin_api import db, local_today, settings
 
-from .models import OPEN, Agreement, Case, Reminder
+from .models import OPEN, Agreement, Case, Reminder, newest_agreement_ids
 
 
 def prepare_reminders() -> int:
@@ -16,7 +16,9 @@ def prepare_reminders() -> int:
     stuck_before = today - timedelta(days=settings("mediation")["stuck_days"])
     wanted = {
         (case_id, "follow_up"): since for case_id, since in db.session.execute(
+            # A case's earlier agreements were followed up before it was mediated again.
             select(Agreement.case_id, Agreement.follow_up_on).where(
+                Agreement.id.in_(newest_agreement_ids()),
                 Agreement.followed_up_on.is_(None), Agreement.follow_up_on < today))
     }
     wanted.update({

@@ -16,10 +16,12 @@ LABELS = {
                 "withdrawn": _l("Withdrawn"), "court": _l("Referred to court"),
                 "criminal": _l("Turned into a criminal case")},
     "status": {"open": _l("Being mediated"), "closed": _l("Closed")},
-    "party_kind": {"person": _l("Person"), "organisation": _l("Organisation")},
+    # Not "Person": the audit log's word for a member of staff (人员); a party is a 自然人.
+    "party_kind": {"person": _l("Individual"), "organisation": _l("Organisation")},
     "action": {"opened": _l("Case opened"), "attempt": _l("Mediation attempt"),
                "escalated": _l("Moved up a level"), "closed": _l("Closed"),
-               "follow_up": _l("Follow-up visit"), "party": _l("Party added")},
+               "follow_up": _l("Follow-up visit"), "party": _l("Party added"),
+               "reopened": _l("Mediated again"), "edited": _l("Case details changed")},
     "reminder": {"follow_up": _l("Follow-up visit overdue"),
                  "stuck": _l("Stuck at one level")},
 }

@@ -27,6 +27,11 @@ class Ladder:
             return True
         return 1 <= level <= len(self.levels) and role in self.levels[level - 1][1]
 
+    def levels_for(self, role: str | None) -> list[tuple[int, str]]:
+        """``(level, name)`` of the levels ``role`` may act at, lowest first."""
+        return [(n, name) for n, (name, _roles) in enumerate(self.levels, 1)
+                if self.may_act(n, role)]
+
     def refuse_acting(self, case, role) -> str | None:
         if not case.is_open:
             return _("This case is closed; nothing more can be recorded on its ladder.")
@@ -45,4 +50,18 @@ class Ladder:
         if to_level > case.level + 1 and not self.may_skip:
             return _("This station's ladder does not allow skipping %(level)s.",
                      level=self.name(case.level + 1))
+        return None
+
+    def refuse_reopening(self, case, agreement, level: int, role) -> str | None:
+        """A case is mediated again only once the follow-up found its agreement not kept,
+        at a level of the ladder the user's role may act at."""
+        if case.is_open:
+            return _("This case is being mediated already.")
+        if agreement is None or agreement.holds is not False or case.outcome != "agreement":
+            return _("Only a case whose agreement the follow-up visit found not kept is "
+                     "mediated again.")
+        if not 1 <= level <= len(self.levels):
+            return _("Please choose one of the listed levels.")
+        if not self.may_act(level, role):
+            return _("Your role may not act at %(level)s.", level=self.name(level))
         return None

@@ -1,5 +1,9 @@
 """The county's yardsticks (seeds 000-004): cases received, mediation rate, share settled at
-the first level, median days to close, cases turned criminal, long-standing grudges settled."""
+the first level, median days to close, cases turned criminal, long-standing grudges settled.
+
+A case counts once, by its final outcome, in the period of its last close: one mediated
+again after its agreement was not kept is open until it closes again; one closed with an
+agreement found not kept is closed but not settled."""
 
 from statistics import median
 
@@ -8,12 +12,17 @@ from sqlalchemy import func, select
 
 from app.plugin_api import Metric, Period, db
 
-from .models import CRIMINAL, SETTLED_OUTCOMES, Case
+from .models import CLOSED, CRIMINAL, SETTLED_OUTCOMES, Case, not_kept
 
 
 def _closed(period: Period):
-    return select(Case).where(Case.status == "closed", Case.closed_on >= period.start,
+    return select(Case).where(Case.status == CLOSED, Case.closed_on >= period.start,
                               Case.closed_on < period.end)
+
+
+def _settled(cases) -> list[Case]:
+    broken = not_kept(cases)
+    return [c for c in cases if c.outcome in SETTLED_OUTCOMES and c.id not in broken]
 
 
 def received(period: Period) -> int:
@@ -26,12 +35,12 @@ def mediation_rate(period: Period) -> float | None:
     closed = db.session.scalars(_closed(period)).all()
     if not closed:
         return None
-    return round(100 * sum(c.outcome in SETTLED_OUTCOMES for c in closed) / len(closed), 1)
+    return round(100 * len(_settled(closed)) / len(closed), 1)
 
 
 def first_level_share(period: Period) -> float | None:
     """Of the cases settled in the period, the share settled at the first level, in %."""
-    settled = [c for c in db.session.scalars(_closed(period)) if c.outcome in SETTLED_OUTCOMES]
+    settled = _settled(db.session.scalars(_closed(period)).all())
     if not settled:
         return None
     return round(100 * sum(c.level == 1 for c in settled) / len(settled), 1)
@@ -50,8 +59,8 @@ def turned_criminal(period: Period) -> int:
 def grudges_settled(period: Period) -> int:
     """十年以上积怨: disputes that began ten or more years before they were settled."""
     return sum(
-        1 for c in db.session.scalars(_closed(period))
-        if c.outcome in SETTLED_OUTCOMES and c.dispute_began_on is not None
+        1 for c in _settled(db.session.scalars(_closed(period)).all())
+        if c.dispute_began_on is not None
         and (c.closed_on.year - c.dispute_began_on.year
              - ((c.closed_on.month, c.closed_on.day)
                 < (c.dispute_began_on.month, c.dispute_began_on.day))) >= 10

@@ -4,11 +4,14 @@ prepares."""
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+
+from .labels import LABELS
 
 OPEN, CLOSED = "open", "closed"
 AGREEMENT, SETTLED, WITHDRAWN, COURT, CRIMINAL = (
@@ -18,6 +21,8 @@ SETTLED_OUTCOMES = (AGREEMENT, SETTLED)  # counted as mediated
 SOURCES = ("call", "walk_in", "courtyard", "patrol", "referral")
 METHODS = ("in_person", "video")
 TYPES = ("people", "administrative", "judicial")
+# A reveal (on the case page, on a printed agreement) names the parties' fields it shows.
+_PARTY_FIELDS = {"id_number": _l("ID number or credit code")}
 
 
 class Case(TenantScoped, db.Model):
@@ -26,6 +31,13 @@ class Case(TenantScoped, db.Model):
         Index("ix_mediation_case_opened", "tenant_id", "opened_on"),
         Index("ix_mediation_case_status", "tenant_id", "status", "level"),
     )
+    __label__ = _l("Mediation case")
+    __labels__ = {"narrative": _l("What happened"), "source": _l("How it came in"),
+                  "opened_on": _l("Opened on"), "dispute_began_on": _l("Dispute began on"),
+                  "level": _l("Level"), "level_since": _l("At this level since"),
+                  "outcome": _l("Outcome"), "closed_on": _l("Closed on"), **_PARTY_FIELDS}
+    __value_labels__ = {"status": LABELS["status"], "outcome": LABELS["outcome"],
+                        "source": LABELS["source"]}
 
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
@@ -64,6 +76,10 @@ class Case(TenantScoped, db.Model):
 class Party(TenantScoped, db.Model):
     __tablename__ = "mediation_party"
     __tenant_table_args__ = (tenant_foreign_key("case_id", "mediation_case"),)
+    __label__ = _l("Party to a dispute")
+    __labels__ = {"case_id": _l("Case"), "kind": _l("Person or organisation"),
+                  **_PARTY_FIELDS}
+    __value_labels__ = {"kind": LABELS["party_kind"]}
     __pii__ = {"name": "name", "phone": "phone", "id_number": "id_number"}
 
     case_id: Mapped[int]
@@ -78,6 +94,12 @@ class Attempt(TenantScoped, db.Model):
 
     __tablename__ = "mediation_attempt"
     __tenant_table_args__ = (tenant_foreign_key("case_id", "mediation_case"),)
+    __label__ = _l("Record of a mediation attempt")
+    __labels__ = {"case_id": _l("Case"), "level": _l("Level"),
+                  "held_on": _l("Mediated on"), "mediator": _l("Who mediated"),
+                  "method": _l("How"), "meeting_link": _l("Meeting link (video)"),
+                  "mediation_type": _l("Type of mediation")}
+    __value_labels__ = {"method": LABELS["method"], "mediation_type": LABELS["mediation_type"]}
 
     case_id: Mapped[int]
     level: Mapped[int]
@@ -96,6 +118,10 @@ class Event(TenantScoped, db.Model):
 
     __tablename__ = "mediation_event"
     __tenant_table_args__ = (tenant_foreign_key("case_id", "mediation_case"),)
+    __label__ = _l("Case timeline entry")
+    __labels__ = {"case_id": _l("Case"), "action": _l("Step in the case"), "level": _l("Level"),
+                  "detail": _l("Details")}
+    __value_labels__ = {"action": LABELS["action"]}
 
     case_id: Mapped[int]
     action: Mapped[str] = mapped_column(String(16))
@@ -106,15 +132,29 @@ class Event(TenantScoped, db.Model):
 
 
 class Agreement(TenantScoped, db.Model):
-    """The mediation agreement (调解协议书) and the visit that checks it holds."""
+    """The mediation agreement (调解协议书) and the visit that checks it holds.
+
+    A case may have several: when the visit finds one broken, the case is mediated again
+    and may end in a new one. The newest is the case's agreement; the earlier ones stay,
+    marked as not held, with their terms and their visit."""
 
     __tablename__ = "mediation_agreement"
     __tenant_table_args__ = (
         tenant_foreign_key("case_id", "mediation_case"),
-        UniqueConstraint("tenant_id", "case_id"),
+        Index("ix_mediation_agreement_case", "tenant_id", "case_id"),
     )
+    __label__ = _l("Mediation agreement")
+    __labels__ = {"case_id": _l("Case"), "level": _l("Level"), "terms": _l("Terms agreed"),
+                  "confirmed": _l("Confirmed by the parties"), "signed_on": _l("Signed on"),
+                  "follow_up_on": _l("Follow-up visit due on"),
+                  "followed_up_on": _l("Visited on"),
+                  "follow_up_notes": _l("What the visit found"),
+                  "holds": _l("Does the agreement hold?"), **_PARTY_FIELDS}
 
     case_id: Mapped[int]
+    # The level it was signed at (its mediator and the organisation on the printed sheet).
+    # Nullable: the release before this one still writes agreements without it.
+    level: Mapped[int | None]
     terms: Mapped[str] = mapped_column(SQLText)
     confirmed: Mapped[bool] = mapped_column(default=False)
     signed_on: Mapped[date]
@@ -138,8 +178,29 @@ class Reminder(TenantScoped, db.Model):
         tenant_foreign_key("case_id", "mediation_case"),
         UniqueConstraint("tenant_id", "case_id", "kind"),
     )
+    __label__ = _l("Mediation reminder")
+    __labels__ = {"case_id": _l("Case"), "since": _l("Since")}
+    __value_labels__ = {"kind": LABELS["reminder"]}
 
     case_id: Mapped[int]
     kind: Mapped[str] = mapped_column(String(12))  # follow_up, stuck
     since: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def newest_agreement_ids():
+    """The id of each case's newest agreement: the one the case page, the follow-up, the
+    print page at the case's own URL and the reminders are about."""
+    return select(func.max(Agreement.id)).group_by(Agreement.tenant_id, Agreement.case_id)
+
+
+def not_kept(cases) -> set[int]:
+    """Of ``cases``, the ids of those closed with an agreement that the follow-up visit
+    found not kept (their newest agreement): not settled, and not shown as settled, even
+    before someone mediates them again."""
+    ids = [c.id for c in cases if c.status == CLOSED and c.outcome == AGREEMENT]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Agreement.case_id).where(
+        Agreement.id.in_(newest_agreement_ids()), Agreement.holds.is_(False),
+        Agreement.case_id.in_(ids))))

@@ -1,9 +1,11 @@
 """One schema per resource for forms and API alike, and the module's settings (the ladder)."""
 
+import re
 from datetime import date
 
+from flask_babel import LazyString, gettext, pgettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import validates, validates_schema
+from marshmallow import pre_load, validates, validates_schema
 
 from app.plugin_api import (
     STATION_ROLES,
@@ -15,6 +17,8 @@ from app.plugin_api import (
     length,
     local_today,
     one_of,
+    role_from_word,
+    role_label,
     validate,
 )
 
@@ -42,13 +46,59 @@ def parse_level(line: str) -> tuple[str, tuple[str, ...]]:
     return name.strip(), named or STATION_ROLES
 
 
+def role_words(roles=STATION_ROLES) -> str:
+    """Roles by name in the reader's language: 所管理员、民警、辅警."""
+    return pgettext("list separator", ", ").join(role_label(r) for r in roles)
+
+
+class Levels(Lines):
+    """The ladder's levels, typed with roles by name (百户长初调 | 所管理员, 民警) or by key;
+    stored with the keys ("百户长初调 | station_admin, officer") as stations saved them
+    before, so a stored ladder reads back unchanged."""
+
+    def __init__(self, maximum_length: int, **kwargs):
+        super().__init__(maximum_length=maximum_length, **kwargs)
+        self.maximum_length = maximum_length
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        levels = []
+        for number, line in enumerate(super()._deserialize(value, attr, data, **kwargs), 1):
+            name, _bar, words = line.replace("\uff5c", "|").partition("|")
+            roles = []
+            for word in (w.strip() for w in re.split(r"[,，、]", words) if w.strip()):
+                role = role_from_word(word)
+                if role not in STATION_ROLES:
+                    raise ValidationError(gettext(
+                        "Line %(number)d: %(word)s is not a role of the station; write "
+                        "%(roles)s.", number=number, word=word, roles=role_words()))
+                roles.append(role)
+            level = f"{name.strip()} | {', '.join(roles)}" if roles else name.strip()
+            # Keys are longer than 民警: what is stored must still load next time.
+            if len(level) > self.maximum_length:
+                raise ValidationError(gettext(
+                    "Line %(number)d: the line is too long.", number=number))
+            levels.append(level)
+        return levels
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        # Shown in the settings form with the roles' names, as the admin types them.
+        shown = []
+        for line in value or ():
+            name, _bar, roles = line.partition("|")
+            shown.append(f"{name.strip()} | {role_words(parse_level(line)[1])}"
+                         if roles.strip() else name.strip())
+        return shown
+
+
 class Settings(Form):
-    levels = Lines(
+    levels = Levels(
         maximum_length=120, load_default=lambda: list(DEFAULT_LEVELS),
         validate=validate.Length(1, 8, error=_l("Give between 1 and 8 levels.")),
         metadata={"label": _l("Levels of the ladder, lowest first"),
-                  "help": _l("One per line: the level's name, then '|' and the roles that may "
-                             "act there (station_admin, officer, auxiliary).")},
+                  "help": LazyString(lambda: gettext(
+                      "One per line: the level's name, then '|' and the roles that may act "
+                      "there (%(roles)s); every role of the station when none is named.",
+                      roles=role_words()))},
     )
     may_skip_levels = fields.Boolean(
         load_default=False,
@@ -71,14 +121,10 @@ class Settings(Form):
     )
 
     @validates("levels")
-    def _roles_known(self, value, **kwargs):
-        for line in value:
-            name, roles = parse_level(line)
-            if not name:
-                raise ValidationError(_l("Each level needs a name."))
-            if set(roles) - set(STATION_ROLES):
-                raise ValidationError(_l(
-                    "Roles may be station_admin, officer and auxiliary."))
+    def _named(self, value, **kwargs):
+        # The roles were read by Levels: an unknown one never gets here.
+        if any(not parse_level(line)[0] for line in value):
+            raise ValidationError(_l("Each level needs a name."))
 
 
 class _Choices(Form):
@@ -116,6 +162,20 @@ class CaseForm(_Choices):
         if began and data.get("opened_on") and began > data["opened_on"]:
             raise ValidationError(
                 _l("The dispute cannot begin after the case was opened."), "dispute_began_on")
+
+
+class CaseEditForm(CaseForm):
+    """A case's details after it was opened, by CaseForm's rules: how it came in and the
+    day it was opened stay as they were (the dispute still cannot begin after it)."""
+
+    def __init__(self, case, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+
+    @pre_load
+    def _kept(self, data, **kwargs):
+        return {**data, "source": self.case.source,
+                "opened_on": self.case.opened_on.isoformat()}
 
 
 class PartyForm(Form):
@@ -165,6 +225,13 @@ class CloseForm(Form):
             if not data.get("confirmed"):
                 raise ValidationError(
                     _l("The parties must confirm the agreement."), "confirmed")
+
+
+class ReopenForm(Form):
+    """Mediating a case again after the follow-up found its agreement not kept."""
+
+    level = fields.Integer(required=True)
+    reason = Text(required=True, validate=length(2000))
 
 
 class FollowUpForm(Form):

@@ -5,11 +5,12 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.plugin_api import (
-    STATION_PII,
     audit_event,
     blueprint,
     choices,
@@ -20,8 +21,11 @@ from app.plugin_api import (
     handoffs_to,
     load,
     local_today,
+    may_reveal,
     members,
+    paginate,
     require,
+    reveal,
     settings,
     user_names,
     utcnow,
@@ -30,13 +34,40 @@ from app.plugin_api import (
 from .labels import LABELS, label
 from .ladder import Ladder
 from .listing import CaseFilter, filtered
-from .models import AGREEMENT, CLOSED, Agreement, Attempt, Case, Event, Party, Reminder
-from .schemas import AttemptForm, CaseForm, CloseForm, EscalateForm, FollowUpForm, PartyForm
+from .models import (
+    AGREEMENT,
+    CLOSED,
+    OPEN,
+    Agreement,
+    Attempt,
+    Case,
+    Event,
+    Party,
+    Reminder,
+    not_kept,
+)
+from .schemas import (
+    AttemptForm,
+    CaseEditForm,
+    CaseForm,
+    CloseForm,
+    EscalateForm,
+    FollowUpForm,
+    PartyForm,
+    ReopenForm,
+)
 
 KEY = "mediation"
 VIEW, RECORD = "mediation.view", "mediation.record"
 
 bp = blueprint(KEY, __name__)
+
+# What a reveal of a case's parties (on its page, on a printed agreement) shows.
+PARTY_FIELDS = ["name", "phone", "id_number"]
+# What may be corrected after opening, and its words for the case's timeline.
+EDITABLE = {"title": _l("Title"), "kind": _l("Kind"), "village": _l("Village"),
+            "narrative": _l("What happened"), "dispute_began_on": _l("Dispute began on"),
+            "officer_id": _l("Officer in charge")}
 
 
 @bp.context_processor
@@ -51,12 +82,13 @@ def _helpers():
 def index():
     data, errors = load(CaseFilter(), request.args)
     config = settings(KEY)
-    cases = db.session.scalars(filtered(data or {}).limit(500)).all() if data else []
+    page = paginate(filtered(data)) if data is not None else None
+    cases = page.items if page else []
     return render_template(
-        "mediation/index.html", cases=cases, errors=errors, form=request.args,
+        "mediation/index.html", cases=cases, page=page, errors=errors, form=request.args,
         ladder=Ladder(config), kinds=config["kinds"], officers=choices(members(), _("All")),
         people=user_names(c.officer_id for c in cases),
-        parties=_parties_of([c.id for c in cases]),
+        parties=_parties_of([c.id for c in cases]), not_kept=not_kept(cases),
     ), (400 if errors else 200)
 
 
@@ -83,7 +115,7 @@ def export():
                                                            if v is not None}})
     db.session.commit()
     return workbook_response(cases, _parties_of([c.id for c in cases]), Ladder(settings(KEY)),
-                             user_names(c.officer_id for c in cases))
+                             user_names(c.officer_id for c in cases), not_kept(cases))
 
 
 # -- opening a case ------------------------------------------------------------------------
@@ -135,6 +167,45 @@ def _user_id():
     return current_user.id if current_user.is_authenticated else None
 
 
+# -- correcting a case's details -----------------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@require(RECORD)
+def case_edit(case_id: int):
+    case = get_or_404(Case, case_id)
+    staff = members()
+    # The case's own kind and officer stay acceptable when the settings dropped the kind
+    # or the officer left the station: correcting the village must not force a new kind.
+    kinds = list(dict.fromkeys([*settings(KEY)["kinds"], case.kind]))
+    if case.officer_id and case.officer_id not in {uid for uid, _name in staff}:
+        staff = [*staff, (case.officer_id, user_names([case.officer_id]).get(
+            case.officer_id, f"#{case.officer_id}"))]
+
+    def show(case, errors=None, form=None, status=200):
+        form = form or {f: "" if getattr(case, f) is None else str(getattr(case, f))
+                        for f in EDITABLE}
+        return render_template("mediation/case_edit.html", case=case, errors=errors or {},
+                               form=form, kinds=kinds, officers=choices(staff)), (
+            400 if errors and status == 200 else status)
+
+    if request.method == "GET":
+        return show(case)
+
+    def change(case, data):
+        changed = [f for f in EDITABLE if getattr(case, f) != data[f]]
+        for f in changed:
+            setattr(case, f, data[f])
+        if changed:
+            _event(case, "edited", pgettext("list separator", ", ").join(
+                str(EDITABLE[f]) for f in changed))
+        flash(_("The case's details are saved."), "success")
+        return None
+
+    return _act(case_id, lambda: CaseEditForm(case, kinds=kinds,
+                                              member_ids=[uid for uid, _name in staff]),
+                change, show=show)
+
+
 # -- one case ------------------------------------------------------------------------------
 
 @bp.get("/cases/<int:case_id>")
@@ -143,32 +214,44 @@ def case(case_id: int):
     return _page(get_or_404(Case, case_id))
 
 
+def _agreements(case: Case) -> list[Agreement]:
+    """The case's agreements, oldest first: the last is the one in force or followed up."""
+    return db.session.scalars(select(Agreement).where(Agreement.case_id == case.id)
+                              .order_by(Agreement.id)).all()
+
+
 def _page(case: Case, errors=None, form=None, revealed=False, status=200):
     errors = errors or {}
-    agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+    agreements = _agreements(case)
+    agreement = agreements[-1] if agreements else None
     people = user_names([case.officer_id] + [e.author_id for e in case.events])
     ladder = Ladder(settings(KEY))
+    broken = case.id in not_kept([case])
     return render_template(
-        "mediation/case.html", case=case, agreement=agreement, people=people, ladder=ladder,
+        "mediation/case.html", case=case, agreement=agreement, agreements=agreements,
+        broken=broken, people=people, ladder=ladder,
         may_act=ladder.may_act(case.level, current_role()), errors=errors, form=form or {},
-        revealed=revealed, came_from=handoffs_to(KEY, "case", case.id),
+        revealed=revealed, may_reveal=may_reveal(case.officer_id),
+        reopen_levels=[(str(n), name) for n, name in ladder.levels_for(current_role())]
+        if broken else [],
+        came_from=handoffs_to(KEY, "case", case.id),
     ), (400 if errors and status == 200 else status)
 
 
-def _act(case_id: int, form_class, action):
+def _act(case_id: int, form_class, action, show=_page):
     """Run one state change on a case: the version it was read at must be current, the
-    form valid and the move legal; otherwise the page comes back with the reason and
-    nothing is saved."""
+    form valid and the move legal; otherwise the page (``show``) comes back with the
+    reason and nothing is saved. A stale version is a conflict on the case's page."""
     case = get_or_404(Case, case_id)
     if request.form.get("version") != str(case.version):
         return _conflict(case)
     data, errors = load(form_class(), request.form) if form_class else ({}, {})
     if errors:
-        return _page(case, errors, request.form)
+        return show(case, errors, request.form)
     refusal = action(case, data)
     if refusal:
         db.session.rollback()
-        return _page(get_or_404(Case, case_id), {"_schema": refusal}, request.form)
+        return show(get_or_404(Case, case_id), {"_schema": refusal}, request.form)
     case.updated_at = utcnow()  # every act bumps the case's version
     try:
         db.session.commit()
@@ -199,7 +282,7 @@ def attempt(case_id: int):
             return refusal
         db.session.add(Attempt(case_id=case.id, level=case.level, created_by=_user_id(),
                                **data))
-        _event(case, "attempt", f"{data['mediator']}: {data['notes']}")
+        _event(case, "attempt", data["mediator"] + _(": ") + data["notes"])
         flash(_("The attempt is recorded."), "success")
         return None
 
@@ -235,11 +318,12 @@ def close(case_id: int):
             return refusal
         today = local_today()
         case.status, case.outcome, case.closed_on = CLOSED, data["outcome"], today
-        if data["outcome"] == AGREEMENT:
+        if data["outcome"] == AGREEMENT:  # a case mediated again gets a new one
             days = settings(KEY)["follow_up_days"]
-            db.session.add(Agreement(case_id=case.id, terms=data["terms"], confirmed=True,
-                                     signed_on=today, follow_up_on=today + timedelta(days=days)))
-        _event(case, "closed", f"{label('outcome', data['outcome'])}: {data['note']}")
+            db.session.add(Agreement(case_id=case.id, level=case.level, terms=data["terms"],
+                                     confirmed=True, signed_on=today,
+                                     follow_up_on=today + timedelta(days=days)))
+        _event(case, "closed", label("outcome", data["outcome"]) + _(": ") + data["note"])
         db.session.execute(db.delete(Reminder).where(Reminder.case_id == case.id,
                                                      Reminder.kind == "stuck"))
         flash(_("The case is closed: %(outcome)s.", outcome=label("outcome", data["outcome"])),
@@ -253,7 +337,8 @@ def close(case_id: int):
 @require(RECORD)
 def follow_up(case_id: int):
     def visit(case, data):
-        agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
+        agreements = _agreements(case)
+        agreement = agreements[-1] if agreements else None
         if agreement is None:
             return _("Only an agreement is followed up.")
         if agreement.followed_up_on is not None:
@@ -265,11 +350,36 @@ def follow_up(case_id: int):
         db.session.execute(db.delete(Reminder).where(Reminder.case_id == case.id,
                                                      Reminder.kind == "follow_up"))
         holds = _("the agreement holds") if data["holds"] else _("the agreement does not hold")
-        _event(case, "follow_up", f"{holds}: {data['notes']}")
+        _event(case, "follow_up", holds + _(": ") + data["notes"])
         flash(_("The follow-up visit is recorded."), "success")
         return None
 
     return _act(case_id, FollowUpForm, visit)
+
+
+@bp.post("/cases/<int:case_id>/reopen")
+@require(RECORD)
+def reopen(case_id: int):
+    """The follow-up found the agreement not kept: the case is mediated again, at a level
+    the user picks; the agreement stays on record, marked as not kept."""
+    def again(case, data):
+        ladder = Ladder(settings(KEY))
+        agreements = _agreements(case)
+        agreement = agreements[-1] if agreements else None
+        refusal = ladder.refuse_reopening(case, agreement, data["level"], current_role())
+        if refusal:
+            return refusal
+        case.status, case.outcome, case.closed_on = OPEN, None, None
+        case.level, case.level_since = data["level"], local_today()
+        _event(case, "reopened", _(
+            "At %(level)s; the agreement of %(day)s is not kept: %(reason)s",
+            level=ladder.name(case.level), day=agreement.signed_on.isoformat(),
+            reason=data["reason"]))
+        flash(_("The case is mediated again at %(level)s.", level=ladder.name(case.level)),
+              "success")
+        return None
+
+    return _act(case_id, ReopenForm, again)
 
 
 @bp.post("/cases/<int:case_id>/parties")
@@ -284,30 +394,37 @@ def party_add(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/reveal")
-@require(STATION_PII)
-def reveal(case_id: int):
+@require(VIEW)
+def parties_reveal(case_id: int):
+    """The parties' names, phones and ID numbers, for the officer in charge or a role that
+    may reveal; audited."""
     case = get_or_404(Case, case_id)
-    audit_event("pii.reveal", object_type="mediation_case", object_id=case.id,
-                changes={"fields": ["name", "phone", "id_number"]})
+    reveal("mediation_case", case.id, PARTY_FIELDS, assignee_id=case.officer_id)
     db.session.commit()
     return _page(case, revealed=True)
 
 
-@bp.get("/cases/<int:case_id>/agreement")
-@require(RECORD)
-def agreement_print(case_id: int):
+@bp.get("/cases/<int:case_id>/agreement", defaults={"agreement_id": None})
+@bp.get("/cases/<int:case_id>/agreement/<int:agreement_id>")
+@require(VIEW)
+def agreement_print(case_id: int, agreement_id: int | None):
     """The agreement (调解协议书) as a print-ready page, in Chinese whatever the UI language:
-    it is the document the parties sign."""
+    it is the document the parties sign. The newest at the case's URL, an earlier one (not
+    kept) at its own. It carries the parties' personal data: printing is a reveal."""
     case = get_or_404(Case, case_id)
-    agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
-    if agreement is None:
+    agreements = _agreements(case)
+    if agreement_id is not None:
+        agreements = [a for a in agreements if a.id == agreement_id]
+    if not agreements:
         abort(404)
-    audit_event("pii.reveal", object_type="mediation_agreement", object_id=agreement.id,
-                changes={"fields": ["name", "phone", "id_number"], "for": "print"})
+    agreement = agreements[-1]
+    reveal("mediation_agreement", agreement.id, PARTY_FIELDS, assignee_id=case.officer_id,
+           **{"for": "print"})
     db.session.commit()
-    attempts = [a for a in case.attempts if a.level == case.level]
+    level = agreement.level or case.level  # rows from before levels were kept
+    attempts = [a for a in case.attempts if a.level == level and a.held_on <= agreement.signed_on]
     return render_template(
-        "mediation/agreement_print.html", case=case, agreement=agreement,
+        "mediation/agreement_print.html", case=case, agreement=agreement, level=level,
         mediator=attempts[-1].mediator if attempts else "", ladder=Ladder(settings(KEY)),
     )
 

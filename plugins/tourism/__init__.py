@@ -62,4 +62,6 @@ plugin = Plugin(
     demo_data=demo_data,
     object_url=object_url,
     home_card=home_card,
+    # The counter's clicks are events, not row changes (VisitorCount is not audited).
+    audit_labels={"tourism.visitors": _l("Visitors counted")},
 )

@@ -1,10 +1,10 @@
-"""The module's JSON API: the station's figures, the visitor counts by day and the found
-items (personal data masked)."""
+"""The module's JSON API: the visitor counts by day and the found items, a page at a time
+with their total (personal data masked); the figures are the host's, at ../metrics."""
 
 from flask import jsonify, request
 from sqlalchemy import func, select
 
-from app.plugin_api import Period, api_blueprint, db, mask, require
+from app.plugin_api import Period, api_blueprint, db, mask, paginate, require
 
 from .models import ITEM_STATUSES, FoundItem, VisitorCount
 
@@ -31,7 +31,8 @@ def found_items():
     status = request.args.get("status")
     if status in ITEM_STATUSES:
         query = query.where(FoundItem.status == status)
-    return jsonify(items=[_item(i) for i in db.session.scalars(query.limit(500))])
+    page = paginate(query)  # ?page=2 for the next; "pages" says how many there are
+    return jsonify(items=[_item(i) for i in page], **page.meta())
 
 
 @api.get("/visitors")

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.plugin_api import Station, db, local_today, members, settings
+from app.plugin_api import Station, db, demo_random, demo_scale, local_today, members, settings
 
 from .models import (
     DISPOSED,
@@ -61,7 +61,7 @@ def demo_data(station: Station) -> dict[str, int]:
     db.session.add(peak)
     db.session.flush()
     _roster(today, config, staff, volunteers)
-    _lounge(today, config)
+    _lounge(station, today, config)
     _lost_and_found(today, staff[:1] or [None])
     return _ids()
 
@@ -98,12 +98,15 @@ def _roster(today: date, config: dict, staff: list[int], volunteers: list[Volunt
     db.session.flush()
 
 
-def _lounge(today: date, config: dict):
-    """A week of visitor counts, busier at the weekend, and the help given each day."""
+def _lounge(station: Station, today: date, config: dict):
+    """Six weeks of visitor counts, busier at the weekend (as busy as the station's town
+    draws visitors), and the help given each day."""
     kinds = config["help_kinds"]
-    for n in range(7):
+    rng, draw = demo_random(station), 0.5 + 0.6 * demo_scale(station)
+    for n in range(42):
         day = today - timedelta(days=n)
-        total = 160 if day.weekday() >= 5 else 110 - (n % 5) * 6
+        usual = 160 if day.weekday() >= 5 else 110 - (n % 5) * 6
+        total = round(usual * draw * rng.uniform(0.85, 1.15))
         for i, share in enumerate(HOURS):
             db.session.add(VisitorCount(day=day, hour=8 + i, visitors=total * share // 100))
         for j in range(2 + n % 3):

@@ -1,9 +1,21 @@
-"""Words for the module's codes, in the user's language."""
+"""The module's codes and their words, in the user's language.
+
+The codes live here, not in the models, so the models can name their stored values in the
+audit log (``__value_labels__``) with these same words without importing in a circle."""
 
 from flask_babel import lazy_gettext as _l
 
-from .models import DISPOSED, FOUND, MATCHED, OPEN, RETURNED
-from .staffing import DECLARED, NORMAL, OFFPEAK, PEAK
+# A found item's way: found -> matched (to a loss report) -> returned, or disposed of
+# once unclaimed past the station's disposal days.
+FOUND, MATCHED, RETURNED, DISPOSED = "found", "matched", "returned", "disposed"
+ITEM_STATUSES = (FOUND, MATCHED, RETURNED, DISPOSED)
+WAITING = (FOUND, MATCHED)  # still in the station's keeping
+OPEN = "open"  # a loss report not yet matched to an item
+REPORT_STATUSES = (OPEN, MATCHED, RETURNED)
+ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "driving_licence",
+            "other")
+# The season a day falls in, for the minimum each post needs (staffing.season).
+OFFPEAK, NORMAL, PEAK, DECLARED = "offpeak", "normal", "peak", "declared"
 
 LABELS = {
     "item": {FOUND: _l("Waiting for its owner"), MATCHED: _l("Matched to a report"),

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app.plugin_api import (
-    STATION_PII,
-    audit_event,
     current_user,
     db,
     get_or_404,
     load,
     local_today,
+    paginate,
     require,
+    reveal,
     settings,
     user_names,
 )
@@ -29,15 +29,17 @@ from .models import (
     ITEM_STATUSES,
     MATCHED,
     OPEN,
+    REPORT_STATUSES,
     RETURNED,
     WAITING,
     FoundItem,
     LossReport,
 )
 from .schemas import DisposalForm, FoundItemForm, HandoverForm, LossReportForm
-from .views import KEY, MANAGE, RECORD, VIEW, bp, status_code
+from .views import KEY, MANAGE, RECORD, VIEW, bp, count_of, status_code
 
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds
+CANDIDATES = 10  # possible matches a page, nearest first; the rest on the next pages
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread over the phone
 
 
@@ -50,6 +52,7 @@ def new_reference(model, prefix: str) -> str:
 
 
 # -- lists ---------------------------------------------------------------------------------
+# Each list a page at a time with its total and its filters in the URL: no row is dropped.
 
 @bp.get("/lost")
 @require(VIEW)
@@ -65,12 +68,35 @@ def lost():
         query = query.where(FoundItem.status == status)
     if kind:
         query = query.where(FoundItem.kind == kind)
-    reports = db.session.scalars(select(LossReport).where(LossReport.status == OPEN)
-                                 .order_by(LossReport.lost_on.desc()).limit(200)).all()
+    page = paginate(query)
     return render_template(
-        "tourism/lost.html", items=db.session.scalars(query.limit(500)).all(), reports=reports,
-        status=status, kind=kind, kinds=settings(KEY)["item_kinds"],
+        "tourism/lost.html", items=page, page=page, status=status, kind=kind,
+        kinds=settings(KEY)["item_kinds"], **_tab_counts(),
     )
+
+
+@bp.get("/lost/reports")
+@require(VIEW)
+def reports():
+    """The losses tourists reported, still open by default."""
+    status = request.args.get("status", OPEN)
+    kind = request.args.get("kind") or None
+    query = select(LossReport).order_by(LossReport.lost_on.desc(), LossReport.id.desc())
+    if status in REPORT_STATUSES:
+        query = query.where(LossReport.status == status)
+    if kind:
+        query = query.where(LossReport.kind == kind)
+    page = paginate(query)
+    return render_template(
+        "tourism/reports.html", reports=page, page=page, status=status, kind=kind,
+        kinds=settings(KEY)["item_kinds"], **_tab_counts(),
+    )
+
+
+def _tab_counts() -> dict:
+    """What the lost-and-found tabs say they hold: items kept, losses still open."""
+    return {"kept": count_of(FoundItem, FoundItem.status.in_(WAITING)),
+            "still_open": count_of(LossReport, LossReport.status == OPEN)}
 
 
 # -- found items ---------------------------------------------------------------------------
@@ -105,13 +131,14 @@ def item(found_item_id: int):
 
 def _item_page(item: FoundItem, errors=None, form=None, revealed=False):
     errors = errors or {}
-    candidates = []
+    candidates = None
     if item.status == FOUND:
-        candidates = db.session.scalars(
+        candidates = paginate(
             select(LossReport).where(
                 LossReport.status == OPEN, LossReport.kind == item.kind,
                 LossReport.lost_on <= item.found_on + timedelta(days=1))
-            .order_by(LossReport.lost_on.desc()).limit(20)).all()
+            .order_by(LossReport.lost_on.desc(), LossReport.id.desc()), size=CANDIDATES,
+            endpoint=".item", found_item_id=item.id)
     days = settings(KEY)["disposal_days"]
     return render_template(
         "tourism/item.html", item=item, report=item.report, candidates=candidates,
@@ -215,15 +242,15 @@ def item_dispose(found_item_id: int):
 
 
 @bp.post("/lost/items/<int:found_item_id>/reveal")
-@require(STATION_PII)
+@require(VIEW)
 def item_reveal(found_item_id: int):
+    """The finder's and the owner's names and numbers, for a role that may reveal (the
+    platform's one rule: reveal() refuses the others with a 403); audited."""
     item = get_or_404(FoundItem, found_item_id)
-    audit_event("pii.reveal", object_type="tourism_found_item", object_id=item.id,
-                changes={"fields": ["finder_name", "finder_phone", "receiver_name",
-                                    "receiver_id_number"]})
+    reveal("tourism_found_item", item.id, ["finder_name", "finder_phone", "receiver_name",
+                                           "receiver_id_number"])
     if item.report is not None:  # the matched report's reporter is shown too
-        audit_event("pii.reveal", object_type="tourism_loss_report", object_id=item.report.id,
-                    changes={"fields": ["reporter_name", "reporter_phone"]})
+        reveal("tourism_loss_report", item.report.id, ["reporter_name", "reporter_phone"])
     db.session.commit()
     return _item_page(item, revealed=True)
 
@@ -257,22 +284,22 @@ def report(loss_report_id: int):
 
 def _report_page(report: LossReport, revealed=False):
     item = db.session.scalar(select(FoundItem).where(FoundItem.report_id == report.id))
-    candidates = []
+    candidates = None
     if report.status == OPEN:
-        candidates = db.session.scalars(
+        candidates = paginate(
             select(FoundItem).where(
                 FoundItem.status == FOUND, FoundItem.kind == report.kind,
                 FoundItem.found_on >= report.lost_on - timedelta(days=1))
-            .order_by(FoundItem.found_on).limit(20)).all()
+            .order_by(FoundItem.found_on, FoundItem.id), size=CANDIDATES,
+            endpoint=".report", loss_report_id=report.id)
     return render_template("tourism/report.html", report=report, item=item,
                            candidates=candidates, revealed=revealed)
 
 
 @bp.post("/lost/reports/<int:loss_report_id>/reveal")
-@require(STATION_PII)
+@require(VIEW)
 def report_reveal(loss_report_id: int):
     report = get_or_404(LossReport, loss_report_id)
-    audit_event("pii.reveal", object_type="tourism_loss_report", object_id=report.id,
-                changes={"fields": ["reporter_name", "reporter_phone"]})
+    reveal("tourism_loss_report", report.id, ["reporter_name", "reporter_phone"])
     db.session.commit()
     return _report_page(report, revealed=True)

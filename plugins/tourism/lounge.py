@@ -26,7 +26,7 @@ from app.plugin_api import (
 
 from .models import HelpGiven, VisitorCount
 from .schemas import CountForm, HelpForm, TallyForm
-from .views import KEY, RECORD, VIEW, bp, status_code, visitors_on
+from .views import KEY, RECORD, VIEW, bp, status_code
 
 
 def add_visitors(day, hour: int, n: int) -> None:
@@ -69,6 +69,16 @@ def lounge():
 
 def _page(errors=None, form=None):
     today = local_today()
+    return render_template(
+        "tourism/lounge.html", **_screen(),
+        errors=errors or {}, form=form or {"day": today.isoformat(), "hour": local_now().hour},
+    ), status_code(errors)
+
+
+def _screen(message: str | None = None) -> dict:
+    """Everything on the lounge's screen that a tap can change: the desk (today's count and
+    help by kind), the last fortnight's table and today's help, all read at once."""
+    today = local_today()
     since = today - timedelta(days=13)
     visitors = dict(db.session.execute(
         select(VisitorCount.day, func.sum(VisitorCount.visitors))
@@ -78,30 +88,25 @@ def _page(errors=None, form=None):
         .group_by(HelpGiven.day)).all())
     days = [(today - timedelta(days=n), visitors.get(today - timedelta(days=n), 0),
              helped.get(today - timedelta(days=n), 0)) for n in range(14)]
+    # The whole day's help, newest first: one day's taps, never cut short.
     entries = db.session.scalars(select(HelpGiven).where(HelpGiven.day == today)
                                  .order_by(HelpGiven.id.desc())).all()
-    return render_template(
-        "tourism/lounge.html", desk=_desk_values(), days=days, entries=entries,
-        errors=errors or {}, form=form or {"day": today.isoformat(), "hour": local_now().hour},
-    ), status_code(errors)
-
-
-def _desk_values(message: str | None = None) -> dict:
-    today = local_today()
     counts = dict(db.session.execute(
         select(HelpGiven.kind, func.count()).where(HelpGiven.day == today)
         .group_by(HelpGiven.kind)).all())
-    return {"visitors": visitors_on(today), "kinds": settings(KEY)["help_kinds"],
+    desk = {"visitors": visitors.get(today, 0), "kinds": settings(KEY)["help_kinds"],
             "counts": counts, "message": message}
+    return {"desk": desk, "days": days, "entries": entries}
 
 
 def _desk(message: str | None = None, status: int = 200):
-    """After a click: the desk's part of the page for HTMX, the whole page otherwise.
+    """After a click: for HTMX, the desk and (out of band) the fortnight's table and today's
+    help, which the click changed too; without JavaScript, the whole page.
 
     HTMX swaps no 4xx answer by default, so a refusal comes to it as a 200 desk carrying
     the message (nothing was changed); a plain post gets its 400."""
     if request.headers.get("HX-Request"):
-        return render_template("tourism/_desk.html", desk=_desk_values(message))
+        return render_template("tourism/_desk_swap.html", **_screen(message))
     if status != 200:
         return _page({"_schema": message})
     if message:

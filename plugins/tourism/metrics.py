@@ -1,6 +1,7 @@
 """Figures for the county dashboard, each computed for one station and one period."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, select
 
 from app.plugin_api import Metric, Period, db, settings
@@ -64,7 +65,7 @@ def understaffed_shifts(period: Period) -> int:
 
 
 METRICS = (
-    Metric("tourism.visitors", _l("Visitors received"), _l("people"), visitors,
+    Metric("tourism.visitors", _l("Visitors received"), lazy_pgettext("visits", "people"), visitors,
            _l("Visitors counted at the warm-service lounge.")),
     Metric("tourism.help", _l("Help given"), _l("times"), help_given,
            _l("Directions, first aid, lost children, charging, umbrellas, disputes, "

@@ -8,21 +8,26 @@ renaming or removing a post changes no row, and an old name shows as "no longer 
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
 
-# A found item's way: found -> matched (to a loss report) -> returned, or disposed of
-# once unclaimed past the station's disposal days.
-FOUND, MATCHED, RETURNED, DISPOSED = "found", "matched", "returned", "disposed"
-ITEM_STATUSES = (FOUND, MATCHED, RETURNED, DISPOSED)
-WAITING = (FOUND, MATCHED)  # still in the station's keeping
-OPEN = "open"  # a loss report not yet matched to an item
-REPORT_STATUSES = (OPEN, MATCHED, RETURNED)
-ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "driving_licence",
-            "other")
+# The codes are labels.py's (with their words); the module's files import them from here.
+from .labels import (  # noqa: F401
+    DISPOSED,
+    FOUND,
+    ID_TYPES,
+    ITEM_STATUSES,
+    LABELS,
+    MATCHED,
+    OPEN,
+    REPORT_STATUSES,
+    RETURNED,
+    WAITING,
+)
 
 
 class Volunteer(TenantScoped, db.Model):
@@ -30,6 +35,8 @@ class Volunteer(TenantScoped, db.Model):
 
     __tablename__ = "tourism_volunteer"
     __pii__ = {"name": "name", "phone": "phone"}
+    __label__ = _l("Volunteer")
+    __labels__ = {"team": _l("Team")}
 
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -57,6 +64,8 @@ class RosterCell(TenantScoped, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __audit_ignore__ = ("version", "updated_at")
+    __label__ = _l("Roster shift")
+    __labels__ = {"shift": _l("Shift"), "post": _l("Post")}
 
     assignments: Mapped[list["Assignment"]] = relationship(viewonly=True,
                                                            order_by="Assignment.id")
@@ -73,6 +82,9 @@ class Assignment(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "cell_id", "volunteer_id"),
     )
 
+    __label__ = _l("Person on duty")
+    __labels__ = {"cell_id": _l("Roster shift"), "volunteer_id": _l("Volunteer")}
+
     cell_id: Mapped[int]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     volunteer_id: Mapped[int | None]
@@ -83,6 +95,8 @@ class PeakDay(TenantScoped, db.Model):
 
     __tablename__ = "tourism_peak_day"
     __tenant_table_args__ = (UniqueConstraint("tenant_id", "day"),)
+    __label__ = _l("Peak day")
+    __labels__ = {"extra": _l("More people per post")}
 
     day: Mapped[date]
     reason: Mapped[str] = mapped_column(String(100))
@@ -101,6 +115,9 @@ class VisitorCount(TenantScoped, db.Model):
     __tablename__ = "tourism_visitor_count"
     __tenant_table_args__ = (UniqueConstraint("tenant_id", "day", "hour"),)
     __audit__ = False  # the counter's views record every change with audit_event
+    # Its events (tourism.visitors) name this table: they show as the lounge's count.
+    __label__ = _l("Lounge visitor count")
+    __labels__ = {"visitors": _l("Visitors")}
 
     day: Mapped[date]
     hour: Mapped[int]
@@ -112,6 +129,8 @@ class HelpGiven(TenantScoped, db.Model):
 
     __tablename__ = "tourism_help"
     __tenant_table_args__ = (Index("ix_tourism_help_day", "tenant_id", "day"),)
+    __label__ = _l("Help given at the lounge")
+    # Its kinds are the station's own words (settings), stored as they read: no codes.
 
     kind: Mapped[str] = mapped_column(String(20))
     day: Mapped[date]
@@ -129,6 +148,14 @@ class LossReport(TenantScoped, db.Model):
         Index("ix_tourism_loss_report_status", "tenant_id", "status", "lost_on"),
     )
     __pii__ = {"reporter_name": "name", "reporter_phone": "phone"}
+    __label__ = _l("Loss report")
+    __labels__ = {
+        "reference": _l("Reference"), "description": _l("Description of the loss"),
+        "lost_on": _l("Lost on"), "lost_place": _l("Where it was lost"),
+        "reporter_name": _l("Reporter's name"), "reporter_phone": _l("Reporter's phone"),
+        "from_public": _l("Reported online"),
+    }
+    __value_labels__ = {"status": LABELS["report"]}
 
     reference: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(20))
@@ -153,6 +180,20 @@ class FoundItem(TenantScoped, db.Model):
     )
     __pii__ = {"finder_name": "name", "finder_phone": "phone", "receiver_name": "name",
                "receiver_id_number": "id_number"}
+    __label__ = _l("Found item")
+    __labels__ = {
+        "reference": _l("Reference"), "public_description": _l("What it is, for the public page"),
+        "description": _l("Full description (staff only)"), "found_on": _l("Found on"),
+        "found_place": _l("Where it was found"), "has_photo": _l("A photo is taken"),
+        "kept_at": _l("Where it is kept"), "finder_name": _l("Finder's name"),
+        "finder_phone": _l("Finder's phone"), "report_id": _l("Loss report"),
+        "returned_on": _l("Returned on"), "receiver_name": _l("Owner's name"),
+        "receiver_id_type": _l("Identity document"),
+        "receiver_id_number": _l("Document number"), "handed_by": _l("Handed over by"),
+        "disposal_due": _l("Due for disposal"), "disposed_on": _l("Disposed of on"),
+        "disposal_note": _l("How it was disposed of"),
+    }
+    __value_labels__ = {"status": LABELS["item"], "receiver_id_type": LABELS["id_type"]}
 
     reference: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(20))

@@ -19,6 +19,7 @@ from app.plugin_api import (
     db,
     load,
     local_today,
+    paginate,
     public_blueprint,
     rate_limit,
     settings,
@@ -53,7 +54,7 @@ def search():
     config = settings(KEY)
     today = local_today()
     data, errors = load(SearchForm(kinds=config["item_kinds"]), request.args)
-    items = []
+    items = None
     if data:
         first = data["found_from"] or today - timedelta(days=30)
         last = data["found_to"] or today
@@ -61,10 +62,10 @@ def search():
                         FoundItem.found_on, FoundItem.found_place)
                  .where(FoundItem.status == FOUND, FoundItem.found_on >= first,
                         FoundItem.found_on <= last)
-                 .order_by(FoundItem.found_on.desc(), FoundItem.id.desc()).limit(100))
+                 .order_by(FoundItem.found_on.desc(), FoundItem.id.desc()))
         if data["kind"]:
             query = query.where(FoundItem.kind == data["kind"])
-        items = db.session.execute(query).all()
+        items = paginate(query, rows=True)  # the search stays in the URL for each page
     form = request.args if request.args else {
         "found_from": (today - timedelta(days=30)).isoformat(), "found_to": today.isoformat()}
     return render_template("tourism/public_search.html", items=items, errors=errors, form=form,

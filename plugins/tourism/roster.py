@@ -1,5 +1,6 @@
-"""The roster pages: a week of posts and shifts with the cells that fall short, one cell's
-people (saved only over the version it was read at), peak days, and the volunteers."""
+"""The roster pages: a week of posts and shifts with the cells that fall short, one day of
+it for a phone, one cell's people (saved only over the version it was read at), peak days,
+and the volunteers."""
 
 from datetime import date, timedelta
 
@@ -10,15 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.plugin_api import (
-    STATION_PII,
-    audit_event,
     current_user,
     day_arg,
     db,
     get_or_404,
     load,
     local_today,
+    paginate,
     require,
+    reveal,
     settings,
     utcnow,
 )
@@ -42,7 +43,7 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-# -- the week ------------------------------------------------------------------------------
+# -- the week, and one day of it -----------------------------------------------------------
 
 @bp.get("/roster")
 @require(VIEW)
@@ -50,24 +51,44 @@ def week():
     return _week_page()
 
 
-def _week_page(errors=None, form=None):
-    config = settings(KEY)
-    start = _monday(day_arg(request.args.get("week") or (form or {}).get("day")) or local_today())
-    people = People()
-    days = roster(start, 7, config, people)
-    gaps = []  # (day, shift, short cells, who could be sent)
+def _gaps(days, config, people) -> list:
+    """``(day, shift, short cells, who could be sent)`` for each shift of ``days`` that falls
+    short: the week's and the day's pages show the same, from the same roster."""
+    gaps = []
     for d in days:
         for shift in config["shifts"]:
             short = [c for c in d.cells.values() if c.shift == shift["name"] and c.short]
             if short:
                 busy = set(busy_in(d.day, shift["name"]))
                 gaps.append((d, shift["name"], short, people.free(busy)))
+    return gaps
+
+
+def _week_page(errors=None, form=None):
+    config = settings(KEY)
+    start = _monday(day_arg(request.args.get("week") or (form or {}).get("day")) or local_today())
+    people = People()
+    days = roster(start, 7, config, people)
     form = form or {"day": local_today().isoformat(), "extra": str(config["peak_extra"])}
     return render_template(
-        "tourism/roster.html", days=days, start=start, config=config, gaps=gaps,
+        "tourism/roster.html", days=days, start=start, config=config,
+        gaps=_gaps(days, config, people),
         previous=start - timedelta(days=7), next=start + timedelta(days=7),
         errors=errors or {}, form=form,
     ), status_code(errors)
+
+
+@bp.get("/roster/day")
+@require(VIEW)
+def roster_day():
+    """One day's posts by shift, one under the other: the roster as a phone shows it."""
+    config = settings(KEY)
+    people = People()
+    d = roster(day_arg(request.args.get("day")) or local_today(), 1, config, people)[0]
+    return render_template(
+        "tourism/roster_day.html", d=d, config=config, gaps=_gaps([d], config, people),
+        previous=d.day - timedelta(days=1), next=d.day + timedelta(days=1),
+    )
 
 
 # -- one cell ------------------------------------------------------------------------------
@@ -93,6 +114,18 @@ def cell():
     return _cell_page(*_cell_place())
 
 
+def _from_day() -> bool:
+    """Whether the cell was opened from the day's page (``back=day``), to go back there."""
+    source = request.form if request.method == "POST" else request.args
+    return source.get("back") == "day"
+
+
+def _back(day: date) -> str:
+    if _from_day():
+        return url_for(".roster_day", day=day.isoformat())
+    return url_for(".week", week=day.isoformat()) + f"#day-{day.isoformat()}"
+
+
 def _cell_page(config, day, shift, post, row, errors=None, chosen=None, status=None):
     people = People()
     peak = db.session.scalar(select(PeakDay).where(PeakDay.day == day))
@@ -105,7 +138,11 @@ def _cell_page(config, day, shift, post, row, errors=None, chosen=None, status=N
         "tourism/cell.html", day=day, shift=shift, post=post, post_info=p, known=bool(p and s),
         row=row, needed=needed, season=day_season, peak=peak, people=people,
         names=[people.name(a) for a in row.assignments] if row else [],
-        assigned=assigned if chosen is None else chosen, elsewhere=elsewhere,
+        # Ticked: what is stored, or what was sent when it comes back refused. Someone on
+        # duty at another post in this shift cannot be ticked here (unless stored here
+        # already, so they can be taken off); the save refuses them anyway.
+        assigned=assigned, ticked=assigned if chosen is None else chosen,
+        elsewhere=elsewhere, back=_back(day), from_day=_from_day(),
         errors=errors or {},
     ), status or status_code(errors)
 
@@ -151,7 +188,7 @@ def cell_save():
         return _conflict(day, shift, post)
     flash(_("%(post)s, %(shift)s of %(day)s: saved.", post=post, shift=shift,
             day=day.isoformat()), "success")
-    return redirect(url_for(".week", week=day.isoformat()) + f"#day-{day.isoformat()}")
+    return redirect(_back(day))
 
 
 def _refuse(chosen, row, day, shift, post) -> str | None:
@@ -206,7 +243,7 @@ def peak_delete(tourism_peak_id: int):
     db.session.delete(peak)
     db.session.commit()
     flash(_("%(day)s is no longer a declared peak.", day=day.isoformat()), "success")
-    return redirect(url_for(".week", week=day.isoformat()))
+    return redirect(_back(day))
 
 
 # -- volunteers ----------------------------------------------------------------------------
@@ -230,10 +267,13 @@ def volunteer_new():
 
 
 def _volunteers_page(errors=None, form=None, revealed=False):
-    rows = db.session.scalars(
-        select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.team, Volunteer.id)).all()
-    return render_template("tourism/volunteers.html", volunteers=rows, errors=errors or {},
-                           form=form or {}, revealed=revealed), status_code(errors)
+    page = paginate(
+        select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.team, Volunteer.id),
+        endpoint=".volunteers")
+    return render_template(
+        "tourism/volunteers.html", volunteers=page, page=page, errors=errors or {},
+        form=form or {}, revealed=revealed,
+    ), status_code(errors)
 
 
 @bp.post("/volunteers/<int:tourism_volunteer_id>/active")
@@ -250,9 +290,10 @@ def volunteer_active(tourism_volunteer_id: int):
 
 
 @bp.post("/volunteers/reveal")
-@require(STATION_PII)
+@require(VIEW)
 def volunteers_reveal():
-    audit_event("pii.reveal", object_type="tourism_volunteer", object_id=None,
-                changes={"fields": ["name", "phone"]})
+    """The names and phones of the page of volunteers shown (its number in the form's
+    URL), for a role that may reveal; audited. The other pages stay masked."""
+    reveal("tourism_volunteer", None, ["name", "phone"])
     db.session.commit()
     return _volunteers_page(revealed=True)

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from marshmallow import validates, validates_schema
 
 from app.plugin_api import (
@@ -81,8 +82,10 @@ def months(values) -> set[int]:
 class Settings(Form):
     posts = Rows(
         [("name", Text(required=True, validate=length(40), metadata={"label": _l("Post")})),
-         ("place", Text(required=True, validate=length(100), metadata={"label": _l("Place")})),
-         ("hours", Text(required=True, validate=_span, metadata={"label": _l("Hours")})),
+         ("place", Text(required=True, validate=length(100),
+                        metadata={"label": lazy_pgettext("post", "Place")})),
+         ("hours", Text(required=True, validate=_span,
+                        metadata={"label": lazy_pgettext("a post's opening hours", "Hours")})),
          ("min_offpeak", _staff(_l("Off-peak minimum"))),
          ("min_normal", _staff(_l("Normal minimum"))),
          ("min_peak", _staff(_l("Peak minimum")))],
@@ -95,7 +98,8 @@ class Settings(Form):
     )
     shifts = Rows(
         [("name", Text(required=True, validate=length(20), metadata={"label": _l("Shift")})),
-         ("hours", Text(required=True, validate=_span, metadata={"label": _l("Hours")}))],
+         ("hours", Text(required=True, validate=_span,
+                        metadata={"label": lazy_pgettext("a shift's hours", "Hours")}))],
         load_default=lambda: [dict(s) for s in DEFAULT_SHIFTS],
         validate=validate.Length(1, 6, error=_l("Give between 1 and 6 shifts.")),
         metadata={"label": _l("Shifts"),

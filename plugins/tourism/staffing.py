@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from app.plugin_api import db, mask, members, user_names
 
+from .labels import DECLARED, NORMAL, OFFPEAK, PEAK
 from .models import Assignment, PeakDay, RosterCell, Volunteer
 from .schemas import months
 
-OFFPEAK, NORMAL, PEAK, DECLARED = "offpeak", "normal", "peak", "declared"
 DAY = 24 * 60
 
 

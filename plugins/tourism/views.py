@@ -5,7 +5,16 @@ from flask import render_template, request, url_for
 from flask_babel import format_date, get_locale
 from sqlalchemy import func, select
 
-from app.plugin_api import Period, blueprint, choices, db, local_today, require, settings
+from app.plugin_api import (
+    Period,
+    blueprint,
+    choices,
+    db,
+    local_today,
+    may_reveal,
+    require,
+    settings,
+)
 
 from .labels import LABELS, label
 from .metrics import METRICS
@@ -26,7 +35,7 @@ def day_label(day) -> str:
 @bp.context_processor
 def _helpers():
     return {"label": label, "labels": LABELS, "today": local_today(), "choices": choices,
-            "day_label": day_label}
+            "day_label": day_label, "may_reveal": may_reveal}
 
 
 def status_code(errors) -> int:
@@ -55,13 +64,14 @@ def index():
     return render_template(
         "tourism/index.html", period=period, figures=figures, help_by_kind=help_by_kind,
         today_visitors=visitors_on(today), today_roster=roster(today, 1, config)[0],
-        waiting=_count(FoundItem, FoundItem.status.in_(WAITING)),
-        due=_count(FoundItem, FoundItem.status == FOUND, FoundItem.disposal_due.is_(True)),
-        open_reports=_count(LossReport, LossReport.status == OPEN),
+        waiting=count_of(FoundItem, FoundItem.status.in_(WAITING)),
+        due=count_of(FoundItem, FoundItem.status == FOUND, FoundItem.disposal_due.is_(True)),
+        open_reports=count_of(LossReport, LossReport.status == OPEN),
     )
 
 
-def _count(model, *where) -> int:
+def count_of(model, *where) -> int:
+    """How many rows of ``model`` match ``where``: the figures the cards and tabs show."""
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
@@ -78,5 +88,5 @@ def home_card():
     return render_template(
         "tourism/_home_card.html", visitors=visitors_on(local_today()),
         short=len(today.short_cells()),
-        due=_count(FoundItem, FoundItem.status == FOUND, FoundItem.disposal_due.is_(True)),
+        due=count_of(FoundItem, FoundItem.status == FOUND, FoundItem.disposal_due.is_(True)),
     )

@@ -74,3 +74,29 @@ def test_the_catalogue_covers_the_source(tmp_path):
     assert len(source) > 1000  # the extraction really read the tree
     assert {k for k in source if k[1].startswith("Mediation")}  # modules' strings too
     assert source - keys(PO) == set()
+
+
+def test_switching_language_on_a_page_drawn_by_a_post_goes_back_to_the_page_it_came_from(
+        app, make_browser, demo):
+    """A reveal answers a POST: its URL takes no GET, so the switch returns to the form's
+    page instead of a 405 (and never to another site)."""
+    import re
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.users import Membership
+
+    with app.app_context():
+        member = db.session.scalar(select(Membership.id).where(
+            Membership.station_id == demo.station("dongling").id))
+    admin = make_browser("dongling-admin")
+    came_from = f"/s/dongling/members/{member}"
+    page = admin.post(f"{came_from}/reveal", headers={"Referer": f"http://fengqiao.test{came_from}"})
+    assert page.status_code == 200
+    back = re.search(r'name="next" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert back == came_from
+    assert admin.post("/lang", {"lang": "en", "next": back}).location == came_from
+    elsewhere = admin.post(f"{came_from}/reveal", headers={"Referer": "https://evil.example/x"})
+    assert re.search(r'name="next" value="([^"]+)"',
+                     elsewhere.get_data(as_text=True)).group(1) == "/"

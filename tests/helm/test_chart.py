@@ -292,6 +292,12 @@ def test_environment_comes_from_configmap_and_secret(chart):
     assert config["FENGQIAO_TIMEZONE"] == "Asia/Shanghai"
     assert config["FENGQIAO_LOG_FORMAT"] == "json"
     assert config["THROTTLE_ACCOUNT_LIMIT"] == "3"
+    # Full invitation links from the CLI: the ingress's host, https as it has TLS.
+    assert config["FENGQIAO_BASE_URL"] == "https://fq.county.internal"
+    assert "FENGQIAO_BASE_URL" not in named(render(chart, MINIMAL), "ConfigMap", FULLNAME)["data"]
+    given = merged(MINIMAL, config={"baseUrl": "https://police.example.invalid/fq"})
+    assert named(render(chart, given), "ConfigMap", FULLNAME)["data"][
+        "FENGQIAO_BASE_URL"] == "https://police.example.invalid/fq"
     for owner, container in containers(objects):
         if owner.endswith("-migrate"):
             continue
@@ -487,9 +493,10 @@ def test_existing_secret_and_values_exclude_each_other(chart):
          "invalid propertyName 'SECRET_KEY'"),
         (merged(MINIMAL, web={"autoscaling": {"enabled": "yes"}}),
          "at '/web/autoscaling/enabled'"),
+        (merged(MINIMAL, config={"baseUrl": "fq.county.internal"}), "at '/config/baseUrl'"),
     ],
     ids=["database-url", "app-role", "writable-root", "root", "no-memory-request",
-         "reserved-env", "string-for-bool"],
+         "reserved-env", "string-for-bool", "base-url-without-scheme"],
 )
 def test_bad_values_fail(chart, values, expected):
     assert expected in schema_error(chart, values)

@@ -1,12 +1,16 @@
-"""County IT onboards stations (web and CLI) and sees every station of the county."""
+"""County IT onboards stations and the county's own people (web and CLI) and sees every station
+of the county; county leadership reads the console."""
 
 import re
 
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEvent
+from app.enrolment import enrol
 from app.extensions import db
-from app.users import Membership, find_user
+from app.users import Membership, User, find_user
 from tenants.models import Station
+from tenants.onboarding import create_county, create_station
 
 NEW_STATION = {
     "name": "南川派出所", "slug": "nanchuan", "admin_username": "nanchuan-admin",
@@ -127,7 +131,9 @@ def test_county_leadership_compares_stations_on_the_dashboard(make_browser, demo
         held = db.session.scalars(select(Session.held_on)).all()
     this_month = sum(d.strftime("%Y-%m") == local_today().strftime("%Y-%m") for d in held)
     lead = make_browser("county-lead")
-    html = lead.get("/county/demo/dashboard").get_data(as_text=True)
+    # This month named in the address: the page's default period is not this test's matter.
+    html = lead.get(f"/county/demo/dashboard?period={local_today():%Y-%m}").get_data(
+        as_text=True)
     assert "说事活动" in html and "解决率" in html
     # 东岭 and 青石 run courtyard talks with demo data; 柳溪 has not switched it on.
     assert re.search(
@@ -136,3 +142,91 @@ def test_county_leadership_compares_stations_on_the_dashboard(make_browser, demo
     last_year = lead.get("/county/demo/dashboard?period=2001").get_data(as_text=True)
     assert re.search(r'data-station="dongling" data-metric="courtyard.sessions">0<', last_year)
     assert make_browser("dongling-admin").get("/county/demo/dashboard").status_code == 404
+
+
+def db_counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(t))
+                     for t in (User, Membership, AuditEvent))
+
+
+NEW_COUNTY_PERSON = {"username": "demo-it2", "full_name": "周建明", "phone": "13600005678",
+                     "role": "county_admin"}
+
+
+def test_county_it_adds_one_of_the_countys_people(make_browser, app, demo):
+    county = make_browser("county-it")
+    home = county.get("/county/demo/").get_data(as_text=True)
+    assert 'href="/county/demo/users"' in home
+    listing = county.get("/county/demo/users").get_data(as_text=True)
+    assert "county-lead" in listing and "县局领导" in listing
+    assert "dongling-admin" not in listing  # a station's people are on the station's page
+    form = county.get("/county/demo/users/new").get_data(as_text=True)
+    assert 'value="county_viewer" selected' in form and 'value="officer"' not in form
+    response = county.post("/county/demo/users/new", NEW_COUNTY_PERSON)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "demo-it2 现为示范县公安局的县局信息管理员" in html
+    link = re.search(r'value="http://fengqiao\.test(/auth/invite/[^"]+)"', html).group(1)
+    newcomer = make_browser()
+    newcomer.post(link, {"password": "county-it-pass", "confirm": "county-it-pass"})
+    assert newcomer.get("/", follow_redirects=True).request.path == "/county/demo/"
+    assert newcomer.get("/county/demo/stations/new").status_code == 200
+    assert "demo-it2" in county.get("/county/demo/users").get_data(as_text=True)
+    with app.app_context():
+        user = find_user("demo-it2")
+        (membership,) = user.memberships
+        assert (membership.county_id, membership.role) == (demo.county.id, "county_admin")
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.object_type == "membership", AuditEvent.object_id == str(membership.id)))
+        assert event.chain == f"county:{demo.county.id}" and event.actor_name == "county-it"
+
+
+def test_an_existing_account_of_the_county_is_given_the_role(make_browser, app, demo):
+    county = make_browser("county-it")
+    response = county.post("/county/demo/users/new", {
+        **NEW_COUNTY_PERSON, "username": "dongling-officer", "role": "county_viewer"})
+    assert response.status_code == 302  # no link: the account has its password
+    page = county.get("/county/demo/users").get_data(as_text=True)
+    assert "dongling-officer" in page and "已添加" in page
+
+
+def test_wrong_or_unfit_county_people_are_refused_and_nothing_is_written(make_browser, app,
+                                                                         demo):
+    with app.app_context():
+        other = create_county({"name": "乙县公安局", "slug": "yi"})
+        create_station(other, {"name": "乙所", "slug": "yi-suo", "admin_username": "yi-admin",
+                               "admin_full_name": "乙"}, admin_password="yi-admin-pass")
+        db.session.commit()
+    county = make_browser("county-it")
+    before = db_counts(app)
+    for form, field_message in (
+        ({"role": "officer"}, "请从列表中选择一项"),
+        ({"username": "X Y", "phone": "123"}, "3 至 64 个字符"),
+        ({"username": "county-lead"}, "该账号已是县局人员"),
+        ({"username": "yi-admin"}, "该账号属于其他县或县局"),  # another county's station
+    ):
+        response = county.post("/county/demo/users/new", {**NEW_COUNTY_PERSON, **form})
+        assert response.status_code == 400
+        assert field_message in response.get_data(as_text=True)
+    assert db_counts(app) == before
+
+
+def test_only_county_it_manages_the_countys_people(make_browser, app, demo):
+    lead = make_browser("county-lead")
+    assert 'href="/county/demo/users' not in lead.get("/county/demo/").get_data(as_text=True)
+    assert lead.get("/county/demo/users").status_code == 403
+    assert lead.get("/county/demo/users/new").status_code == 403
+    assert lead.post("/county/demo/users/new", NEW_COUNTY_PERSON).status_code == 403
+    assert make_browser("dongling-admin").get("/county/demo/users").status_code == 404
+    # Another county's IT does not see this county at all.
+    with app.app_context():
+        enrol(username="yi-it", full_name="乙", role="county_admin", password="yi-it-pass-1",
+              county=create_county({"name": "乙县公安局", "slug": "yi"}))
+        db.session.commit()
+    other = make_browser("yi-it", "yi-it-pass-1")
+    assert other.get("/county/yi/users").status_code == 200
+    assert other.get("/county/demo/users").status_code == 404
+    assert other.post("/county/demo/users/new", NEW_COUNTY_PERSON).status_code == 404
+    with app.app_context():
+        assert find_user("demo-it2") is None

@@ -30,12 +30,15 @@ def test_example_applies_once_and_then_changes_nothing(app):
     dry = _apply(app, EXAMPLE, "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "+ station shiqiao 石桥派出所" in dry.output and "试运行" in dry.output
+    assert "+ county user qingshan/qs-it county_admin" in dry.output
+    assert "/auth/invite/" not in dry.output
     assert _counts(app) == (0, 0, 0, 0)
 
     first = _apply(app, EXAMPLE)
     assert first.exit_code == 0, first.output
     assert "+ module qingshan-zhen/courtyard" in first.output
-    assert first.output.count("/auth/invite/") == 4  # one link per new admin account
+    # One full link per new account: two of the county's people, four station admins.
+    assert first.output.count("http://127.0.0.1:5000/auth/invite/") == 6
     after_first = _counts(app)
     with app.app_context():
         county = db.session.scalar(select(County).where(County.slug == "qingshan"))
@@ -46,6 +49,9 @@ def test_example_applies_once_and_then_changes_nothing(app):
         zhen = next(s for s in county.stations if s.slug == "qingshan-zhen")
         assert modules[(zhen.id, "courtyard")]["due_days"] == 10
         assert find_user("sq-deputy").memberships[0].role == "station_admin"
+        for username, role in (("qs-it", "county_admin"), ("qs-lead", "county_viewer")):
+            (membership,) = find_user(username).memberships
+            assert (membership.county_id, membership.role) == (county.id, role)
 
     second = _apply(app, EXAMPLE)
     assert second.exit_code == 0, second.output
@@ -156,3 +162,85 @@ stations:
     assert "Invalid" not in out and "Not a valid" not in out  # every message in Chinese
     assert out.count("stations[4] (a5)") == 1  # each problem once
     assert _counts(app) == (0, 0, 0, 0)
+
+
+def test_the_countys_people_get_their_role_as_a_difference(app, tmp_path):
+    _apply(app, EXAMPLE)
+    with app.app_context():
+        find_user("qs-it").memberships[0].active = False  # deactivated on the web meanwhile
+        db.session.commit()
+    doc = yaml.safe_load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    doc["county"]["users"][1]["role"] = "county_admin"
+    doc["county"]["users"] += [
+        {"username": "sq-admin", "full_name": "钱海峰", "role": "县局领导"},  # a station's admin
+        {"username": "qs-new", "full_name": "郑新", "role": "County leadership"},
+    ]
+    path = tmp_path / "county.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    changes = ("~ county user qingshan/qs-it active: no -> yes",
+               "~ county user qingshan/qs-lead role: county_viewer -> county_admin",
+               "~ county user qingshan/sq-admin county_viewer",  # enrolment lets it join
+               "+ county user qingshan/qs-new county_viewer")
+    before = _counts(app)
+    dry = _apply(app, path, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert set(changes) <= set(dry.output.splitlines()) and "/auth/invite/" not in dry.output
+    assert _counts(app) == before
+    result = _apply(app, path)
+    assert result.exit_code == 0, result.output
+    assert set(changes) <= set(result.output.splitlines()), result.output
+    assert result.output.count("/auth/invite/") == 1  # only the new account gets a link
+    with app.app_context():
+        roles = {m.user.username: (m.role, m.active) for m in db.session.scalars(
+            select(Membership).where(Membership.county_id.is_not(None)))}
+    assert roles == {"qs-it": ("county_admin", True), "qs-lead": ("county_admin", True),
+                     "sq-admin": ("county_viewer", True), "qs-new": ("county_viewer", True)}
+    before = _counts(app)
+    again = _apply(app, path)
+    assert again.exit_code == 0 and "无需更改" in again.output, again.output
+    assert _counts(app) == before
+
+
+def test_bad_county_people_are_each_located_and_nothing_is_applied(app, demo, tmp_path):
+    before = _counts(app)
+    path = tmp_path / "bad.yaml"
+    path.write_text("""
+county:
+  slug: qingshan
+  name: 青山县公安局
+  users:
+    - {username: qs-it, full_name: 周建明, role: county_admin}
+    - {username: qs-lead, full_name: 吴文斌, role: officer}
+    - {username: Bad Name, full_name: 某人, role: county_viewer, phone: "12"}
+    - {username: qs-it, full_name: 又一个, role: county_viewer}
+    - {username: county-it, full_name: 县局, role: county_admin}
+    - {username: x-lead, full_name: 某人, role: county_viewer, colour: red}
+    - {username: y-lead, full_name: 某人}
+    - just-a-name
+stations:
+  - slug: good-one
+    name: 好派出所
+    admins: [{username: qs-it, full_name: 周建明}]
+""", encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 2
+    out = result.output
+    for expected in (
+        "county.users[1].role: 应为 county_admin（县局信息管理员）或 county_viewer（县局领导）",
+        "county.users[2].username:",
+        "county.users[2].phone:",
+        "county.users[3].username: 与 county.users[0] 的用户名重复",
+        "county.users[4].username: 该账号属于其他县或县局",  # the demo county's IT
+        "county.users[5].colour: 未知的键",
+        "county.users[6].role: ",
+        "county.users[7]: 每个人员应是一个映射",
+        # An account of the county bureau cannot also be a station's admin.
+        "stations[0] (good-one).admins[0].username: 该账号属于其他县或县局",
+    ):
+        assert expected in out, f"{expected!r} not in:\n{out}"
+    assert "未做任何更改" in out and "/auth/invite/" not in out
+    assert _counts(app) == before
+    path.write_text("county: {slug: qingshan, name: 青山县公安局, users: qs-it}\nstations: []\n",
+                    encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 2 and "county.users: 需要填写人员列表" in result.output

@@ -264,8 +264,18 @@ def test_the_route_sheet_is_masked_unless_printed_in_full_which_is_audited(
     assert "户口簿、破损旧证" in sheet  # what to bring from the catalogue
     assert "石*兰" not in sheet  # another officer's round
     assert "@media print" in sheet and 'class="navbar' not in sheet
-    assert "显示完整姓名" not in sheet
-    assert officer_b.post(f"{BASE}/route-sheet", {"officer_id": str(officer)}).status_code == 403
+    # The officer whose round it is prints their own sheet in full (recorded), nobody
+    # else's, and not everyone's at once.
+    assert "显示完整姓名" in sheet
+    assert officer_b.post(f"{BASE}/route-sheet", {"officer_id": str(aux)}).status_code == 403
+    assert officer_b.post(f"{BASE}/route-sheet").status_code == 403
+    assert "显示完整姓名" not in officer_b.get(f"{BASE}/route-sheet").get_data(as_text=True)
+    own = officer_b.post(f"{BASE}/route-sheet", {"officer_id": str(officer)})
+    assert own.status_code == 200 and "13891601234" in own.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "pii.reveal", AuditEvent.actor_name == "liuxi-officer"))
+    assert event.object_type == "backpack_route_sheet" and event.changes["as"] == "assignee"
 
     everyone = admin.get(f"{BASE}/route-sheet").get_data(as_text=True)
     assert everyone.count('class="sheet"') == 2 and "显示完整姓名" in everyone
@@ -277,9 +287,9 @@ def test_the_route_sheet_is_masked_unless_printed_in_full_which_is_audited(
     assert "石秀兰" not in html
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(
-            AuditEvent.action == "pii.reveal", AuditEvent.object_type == "backpack_route_sheet"))
+            AuditEvent.action == "pii.reveal", AuditEvent.object_type == "backpack_route_sheet",
+            AuditEvent.actor_name == "liuxi-admin"))
     assert event.changes["requests"] == [mine] and event.changes["officer_id"] == officer
-    assert event.actor_name  # who printed it
 
 
 def test_the_reminder_job_texts_each_resident_once(app, admin):
@@ -365,7 +375,35 @@ def test_personal_data_is_masked_and_revealing_it_is_audited(app, admin, make_br
     assert created["resident_phone"] == [None, "138****1234"]
     assert created["address"] == [None, "三组***"]
     assert make_browser("liuxi-officer").post(
-        f"{BASE}/requests/{request_id}/reveal").status_code == 403
+        f"{BASE}/requests/{request_id}/reveal").status_code == 403  # not assigned to them
+
+
+def test_the_officer_assigned_reveals_what_the_visit_needs(app, admin, make_browser):
+    """Calling ahead and finding the house need the phone and address: the officer the
+    visit is assigned to reveals them in one tap on the visit page (recorded); another
+    officer of the same role cannot; lists stay masked."""
+    officer, aux = _user_id(app, "liuxi-officer"), _user_id(app, "liuxi-aux")
+    mine = _take(admin, address="三组12号村小学上坡")
+    _schedule(admin, mine, aux)
+    theirs = _take(admin, resident_name="石秀兰", resident_phone="13700002222")
+    _schedule(admin, theirs, officer)
+    carrier = make_browser("liuxi-aux")
+    visit = carrier.get(f"{BASE}/requests/{mine}/visit").get_data(as_text=True)
+    assert "13891601234" not in visit and "显示电话和住址" in visit
+    shown = carrier.post(f"{BASE}/requests/{mine}/reveal", {"page": "visit"})
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and 'href="tel:13891601234"' in html
+    assert "三组12号村小学上坡" in html and "登记上门情况" in html  # still the visit form
+    assert "显示电话和住址" not in carrier.get(
+        f"{BASE}/requests/{theirs}/visit").get_data(as_text=True)
+    assert carrier.post(f"{BASE}/requests/{theirs}/reveal",
+                        {"page": "visit"}).status_code == 403
+    assert "13891601234" not in carrier.get(f"{BASE}/").get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "pii.reveal", AuditEvent.actor_name == "liuxi-aux"))
+    assert event.object_id == str(mine) and event.changes == {
+        "fields": ["resident_name", "resident_phone", "address"], "as": "assignee"}
 
 
 def test_roles(app, admin, make_browser):
@@ -489,3 +527,25 @@ def test_the_home_page_card(app, admin):
     home = admin.get("/s/liuxi/").get_data(as_text=True)
     card = home.split('data-module="backpack"')[1].split("</div>\n</div>")[0]
     assert "今日上门走访：2" in card and "待送达证件：1" in card and "待安排日期的请求：1" in card
+
+
+def test_lists_page_and_say_how_many(app, admin):
+    total = app.config["PAGE_SIZE"] + 3
+
+    def many():
+        for n in range(total):
+            db.session.add(HomeRequest(
+                resident_name="熊桂芳", resident_phone="13891601234", village="河口村",
+                address=f"{n}号", reason="elderly", service=f"服务{n:03d}", channel="phone",
+                requested_on=local_today()))
+        db.session.commit()
+
+    _in_liuxi(app, many)
+    first = admin.get(f"{BASE}/?status=requested").get_data(as_text=True)
+    second = admin.get(f"{BASE}/?status=requested&page=2").get_data(as_text=True)
+    assert f"共 {total} 条" in first
+    assert len(set(re.findall(r"服务\d{3}", first + second))) == total
+    waiting = admin.get(f"{BASE}/plan").get_data(as_text=True)
+    assert f'data-total="{total}"' in waiting
+    api = admin.get("/api/v1/s/liuxi/backpack/requests?page=2").get_json()
+    assert (api["total"], api["pages"], len(api["requests"])) == (total, 2, 3)

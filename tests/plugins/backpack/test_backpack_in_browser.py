@@ -92,6 +92,12 @@ def test_home_visit_flow_desk_route_sheet_phone_delivery(app, chromium, phone, l
     with phone.expect_navigation():
         phone.click("text=登记上门情况")
     assert "户口簿、破损旧证" in phone.locator("main").inner_text()
+    assert "13891601234" not in phone.locator("main").inner_text()
+    # The officer on the visit calls ahead: one tap shows the phone (recorded).
+    with phone.expect_navigation():
+        phone.click("text=显示电话和住址")
+    assert phone.locator("a[href='tel:13891601234']").is_visible()
+    assert "村小学往上坡" in phone.locator("main").inner_text()
     phone.fill("#f-what_done", "帮老人整理头发后拍摄证件照，采集换证信息")
     phone.click("label[for=f-photos_taken-yes]")
     phone.click("label[for=f-needs_delivery-yes]")

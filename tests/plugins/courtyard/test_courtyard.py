@@ -127,7 +127,9 @@ def test_roles(app, admin, make_browser):
     assert aux.get(f"{BASE}/points/new").status_code == 403  # points are set up by officers
     _session(aux, point_id)  # but an auxiliary records sessions
     assert aux.get("/s/liuxi/modules").status_code == 403
-    assert aux.post(f"{BASE}/concerns/1/reveal").status_code == 403
+    _concern(admin, _session(admin, point_id))
+    concern_id = _in_liuxi(app, lambda: db.session.scalar(select(Concern.id)))
+    assert aux.post(f"{BASE}/concerns/{concern_id}/reveal").status_code == 403
 
 
 def test_categories_and_due_span_come_from_the_settings(app, admin):
@@ -182,3 +184,66 @@ def test_switched_off_it_hides_and_keeps_everything(app, admin):
     assert _in_liuxi(app, lambda: db.session.get(Point, point_id)) is not None
     assert admin.post("/s/liuxi/modules/courtyard/enable").status_code == 302
     assert "河坝村院坝" in admin.get(f"{BASE}/points/{point_id}").get_data(as_text=True)
+
+
+def test_a_session_has_its_time_of_day_in_the_record_book(app, admin):
+    point_id = _point(admin)
+    refused = admin.post(f"{BASE}/points/{point_id}/sessions/new", {
+        "held_on": local_today().isoformat(), "starts_at": "17:00", "ends_at": "16:30"})
+    assert refused.status_code == 400 and "结束时间应晚于开始时间" in refused.get_data(as_text=True)
+    _session(admin, point_id, starts_at="17:00", ends_at="18:30")
+    _session(admin, point_id, starts_at="09:00")
+    book = admin.get(f"{BASE}/points/{point_id}").get_data(as_text=True)
+    assert f"{local_today().isoformat()} 17:00–18:30" in book
+    assert f"{local_today().isoformat()} 09:00<" in book
+
+
+def test_the_owner_of_a_concern_may_reveal_who_raised_it_to_call_back(app, admin,
+                                                                      make_browser):
+    """One rule: the person a record is assigned to reveals what the task needs (audited);
+    someone else of the same role may not; lists stay masked."""
+    from app.users import find_user
+
+    session_id = _session(admin, _point(admin))
+    with app.app_context():
+        aux_id = find_user("liuxi-aux").id
+    _concern(admin, session_id, owner_id=str(aux_id))
+    _concern(admin, session_id, title="另一件事")
+    mine, other = _in_liuxi(app, lambda: db.session.scalars(
+        select(Concern.id).order_by(Concern.id)).all())
+    aux = make_browser("liuxi-aux")
+    page = aux.get(f"{BASE}/concerns/{mine}").get_data(as_text=True)
+    assert "查看姓名和电话" in page and "13912345678" not in page
+    shown = aux.post(f"{BASE}/concerns/{mine}/reveal")
+    assert shown.status_code == 200 and "13912345678" in shown.get_data(as_text=True)
+    assert "查看姓名和电话" not in aux.get(f"{BASE}/concerns/{other}").get_data(as_text=True)
+    assert aux.post(f"{BASE}/concerns/{other}/reveal").status_code == 403
+    assert "13912345678" not in aux.get(f"{BASE}/concerns?status=all").get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pii.reveal"))
+    assert event.actor_name == "liuxi-aux" and event.object_id == str(mine)
+    assert event.changes["as"] == "assignee"
+
+
+def test_the_concern_list_pages_and_says_how_many(app, admin):
+    session_id = _session(admin, _point(admin))
+
+    def many():
+        from plugins.courtyard.models import Session
+
+        held = db.session.get(Session, session_id).held_on
+        for n in range(app.config["PAGE_SIZE"] + 7):
+            db.session.add(Concern(session_id=session_id, category="烦心事", title=f"事项{n:03d}",
+                                   raised_on=held, due_on=held, status="open"))
+        db.session.commit()
+
+    _in_liuxi(app, many)
+    first = admin.get(f"{BASE}/concerns?status=open").get_data(as_text=True)
+    total = app.config["PAGE_SIZE"] + 7
+    assert f'data-total="{total}"' in first and f"共 {total} 条" in first
+    second = admin.get(f"{BASE}/concerns?status=open&page=2").get_data(as_text=True)
+    seen = set(re.findall(r"事项\d{3}", first)) | set(re.findall(r"事项\d{3}", second))
+    assert len(seen) == total  # every row on one page or the other, none dropped
+    assert "status=open" in re.search(r'rel="prev" href="([^"]+)"', second).group(1)
+    api = admin.get("/api/v1/s/liuxi/courtyard/concerns?page=2").get_json()
+    assert (api["total"], api["page"], api["pages"], len(api["concerns"])) == (total, 2, 2, 7)

@@ -41,6 +41,8 @@ def test_courtyard_main_flow_on_a_phone(phone, live_server, demo):
     assert page.locator("h1").inner_text() == "河坝村院坝"
 
     page.click("text=记录一次说事")
+    assert page.locator("label[for=f-starts_at]").inner_text() == "开始时间"
+    page.fill("#f-starts_at", "17:00")
     page.fill("#f-attendees", "16")
     page.fill("#f-notable_attendees", "村支书、网格员")
     with page.expect_navigation():
@@ -71,6 +73,7 @@ def test_courtyard_main_flow_on_a_phone(phone, live_server, demo):
     with page.expect_navigation():
         page.click(".breadcrumb >> text=河坝村院坝")
     book = page.locator("main").inner_text()
+    assert " 17:00" in page.locator("article h3").first.inner_text()
     assert "记录簿" in book and "与交警中队协调，设置减速带" in book and "减速带已安装" in book
     _shot(page, "record-book")
 

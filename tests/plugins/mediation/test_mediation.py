@@ -252,3 +252,370 @@ def test_two_saves_racing_past_the_form_check_still_do_not_overwrite(app, admin)
                 second.commit()
     case = _in_liuxi(app, lambda: db.session.get(Case, case_id))
     assert (case.level, case.status) == (2, "open")
+
+
+# -- an agreement that does not hold -------------------------------------------------------
+
+def _user_id(app, username):
+    from app.users import find_user
+
+    with app.app_context():
+        return find_user(username).id
+
+
+def _close_with_agreement(b, app, case_id, terms):
+    return _post(b, app, case_id, "close", {"outcome": "agreement", "note": "达成一致",
+                                            "terms": terms, "confirmed": "true"})
+
+
+def _figures(app):
+    from app.plugin_api import Period
+    from plugins.mediation.metrics import METRICS
+
+    today = local_today()
+    return _in_liuxi(app, lambda: {
+        m.key: m.compute(Period.month(today.year, today.month)) for m in METRICS})
+
+
+def _badge(html):
+    return re.search(r'<span class="badge ([^"]+)" id="case-status">(.*?)</span>', html).groups()
+
+
+def test_an_agreement_not_kept_is_mediated_again_and_a_second_one_holds(app, admin,
+                                                                        make_browser):
+    case_id = _open(admin, title="三户共用山泉水", kind="用水纠纷")
+    assert _attempt(admin, app, case_id).status_code == 302
+    assert _close_with_agreement(admin, app, case_id, "一、修建蓄水池，三户分别接管。"
+                                 ).status_code == 302
+    assert _figures(app)["mediation.rate"] == 100.0
+    assert _post(admin, app, case_id, "follow-up", {
+        "followed_up_on": local_today().isoformat(), "holds": "false",
+        "notes": "下游两户仍然缺水"}).status_code == 302
+    first_id = _in_liuxi(app, lambda: db.session.scalar(
+        select(Agreement.id).where(Agreement.case_id == case_id)))
+
+    # Not kept: no longer shown or counted as settled, and the page offers to go on.
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    badge_class, badge_text = _badge(page)
+    assert "success" not in badge_class and "协议未履行" in badge_text
+    assert "重新调解" in page and f'action="/s/liuxi/mediation/cases/{case_id}/reopen"' in page
+    listing = admin.get(f"{BASE}/").get_data(as_text=True)
+    assert "text-bg-danger\">协议未履行" in listing
+    assert _figures(app)["mediation.rate"] == 0.0
+
+    # The auxiliary may act at the first two levels only: those are what they are offered.
+    aux = make_browser("liuxi-aux")
+    offered = aux.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    reopen_form = offered[offered.index("/reopen"):]
+    assert "治保主任复调" in reopen_form[:reopen_form.index("</select>")]
+    assert "警务室联调" not in reopen_form[:reopen_form.index("</select>")]
+    refused = _post(aux, app, case_id, "reopen", {"level": "3", "reason": "仍然缺水"})
+    assert refused.status_code == 400 and "无权在警务室联调" in refused.get_data(as_text=True)
+    no_reason = _post(admin, app, case_id, "reopen", {"level": "3"})
+    assert no_reason.status_code == 400
+    assert _in_liuxi(app, lambda: db.session.get(Case, case_id).status) == "closed"
+
+    assert _post(admin, app, case_id, "reopen",
+                 {"level": "3", "reason": "下游两户仍然缺水"}).status_code == 302
+    case = _in_liuxi(app, lambda: db.session.get(Case, case_id))
+    assert (case.status, case.outcome, case.level, case.closed_on) == ("open", None, 3, None)
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"'):]
+    assert "重新调解" in timeline and "下游两户仍然缺水" in timeline
+    assert "警务室联调" in _badge(page)[1]
+    assert "一、修建蓄水池" in page and "未履行" in page  # the first agreement stays
+    figures = _figures(app)
+    assert figures["mediation.rate"] is None and figures["mediation.received"] == 1
+    twice = _post(admin, app, case_id, "reopen", {"level": "2", "reason": "x"})
+    assert twice.status_code == 400 and "正在调解中" in twice.get_data(as_text=True)
+
+    # Mediated as usual, then a second agreement.
+    assert _attempt(admin, app, case_id, mediator="社区民警").status_code == 302
+    assert _close_with_agreement(admin, app, case_id, "二、抬高上游出水口50厘米。"
+                                 ).status_code == 302
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    assert "success" in _badge(page)[0]
+    assert "一、修建蓄水池" in page and "二、抬高上游出水口" in page
+    assert page.count(f'action="/s/liuxi/mediation/cases/{case_id}/follow-up"') == 1
+    latest = admin.get(f"{BASE}/cases/{case_id}/agreement").get_data(as_text=True)
+    assert "二、抬高上游出水口" in latest and "未能履行" not in latest
+    assert "警务室联调" in latest  # signed at the level it was mediated at
+    earlier = admin.get(f"{BASE}/cases/{case_id}/agreement/{first_id}")
+    assert earlier.status_code == 200
+    earlier = earlier.get_data(as_text=True)
+    assert "一、修建蓄水池" in earlier and "本协议未能履行" in earlier
+    assert "百户长初调" in earlier
+    other = _open(admin)
+    assert admin.get(f"{BASE}/cases/{other}/agreement/{first_id}").status_code == 404
+
+    # Counted once, by its new close.
+    figures = _figures(app)
+    assert figures["mediation.rate"] == 100.0 and figures["mediation.received"] == 2
+    assert figures["mediation.first_level"] == 0.0  # settled at 警务室联调 this time
+
+    # The new agreement's follow-up is due again, and reminded about when overdue.
+    def backdate():
+        newest = db.session.scalars(select(Agreement).where(Agreement.case_id == case_id)
+                                    .order_by(Agreement.id.desc())).first()
+        newest.follow_up_on = local_today() - timedelta(days=3)
+        db.session.commit()
+
+    _in_liuxi(app, backdate)
+    assert app.test_cli_runner().invoke(args=["jobs", "run", "mediation.reminders"]
+                                        ).exit_code == 0
+    reminders = _in_liuxi(app, lambda: [(r.case_id, r.kind, r.since) for r in
+                                        db.session.scalars(select(Reminder))])
+    assert reminders == [(case_id, "follow_up", local_today() - timedelta(days=3))]
+    assert _post(admin, app, case_id, "follow-up", {
+        "followed_up_on": local_today().isoformat(), "holds": "true",
+        "notes": "用水正常"}).status_code == 302
+    with app.app_context():
+        reopened = db.session.scalars(select(AuditEvent.changes).where(
+            AuditEvent.object_type == "mediation_case", AuditEvent.action == "update",
+            AuditEvent.object_id == str(case_id))).all()
+    assert any(c.get("status") == ["closed", "open"] and c.get("level") == [1, 3]
+               for c in reopened)
+
+
+def test_reminders_follow_the_newest_agreement_only(app, admin):
+    case_id = _open(admin)
+
+    def two_agreements():
+        today = local_today()
+        case = db.session.get(Case, case_id)
+        case.status, case.outcome, case.closed_on = "closed", "agreement", today
+        # An older agreement never visited (say, recorded by hand) and the one in force.
+        db.session.add(Agreement(case_id=case_id, terms="旧", confirmed=True,
+                                 signed_on=today - timedelta(days=60),
+                                 follow_up_on=today - timedelta(days=30)))
+        db.session.flush()
+        db.session.add(Agreement(case_id=case_id, terms="新", confirmed=True,
+                                 signed_on=today, follow_up_on=today + timedelta(days=30)))
+        db.session.commit()
+
+    _in_liuxi(app, two_agreements)
+    assert app.test_cli_runner().invoke(args=["jobs", "run", "mediation.reminders"]
+                                        ).exit_code == 0
+    assert _in_liuxi(app, lambda: db.session.scalars(select(Reminder)).all()) == []
+    assert "回访逾期" not in admin.get("/s/liuxi/").get_data(as_text=True)
+
+
+# -- correcting a case ---------------------------------------------------------------------
+
+def test_a_case_s_details_are_corrected_version_checked_and_audited(app, admin, make_browser):
+    officer = _user_id(app, "liuxi-officer")
+    case_id = _open(admin)
+    form = admin.get(f"{BASE}/cases/{case_id}/edit")
+    assert form.status_code == 200 and "河坝村" in form.get_data(as_text=True)
+    assert f'href="/s/liuxi/mediation/cases/{case_id}/edit"' in admin.get(
+        f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    stale = _version(app, case_id)
+    changed = {"title": "两家为排水沟和院墙吵架", "kind": "土地边界", "village": "石龙村",
+               "narrative": "院墙越界", "dispute_began_on": "2010-05-01",
+               "officer_id": str(officer)}
+    assert _post(admin, app, case_id, "edit", changed).status_code == 302
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    assert "两家为排水沟和院墙吵架" in page and "土地边界" in page and "石龙村" in page
+    assert "2010-05-01" in page and "院墙越界" in page
+    timeline = page[page.index('id="timeline"'):]
+    assert "修改案件信息" in timeline and "村（社区）" in timeline
+
+    # A second save from the page read before: a conflict, nothing saved.
+    other = make_browser("liuxi-officer")
+    conflict = other.post(f"{BASE}/cases/{case_id}/edit",
+                          {"version": stale, **changed, "village": "东村"})
+    assert conflict.status_code == 409 and "其他人修改了此案件" in conflict.get_data(as_text=True)
+    assert _in_liuxi(app, lambda: db.session.get(Case, case_id).village) == "石龙村"
+
+    # CaseForm's rules: a kind from the list, a member, a dispute not begun after opening.
+    for bad, message in (({"kind": "打架"}, "请从列表中选择一项"),
+                         ({"officer_id": "999999"}, "请选择本所人员"),
+                         ({"dispute_began_on": (local_today() + timedelta(days=1)).isoformat()},
+                          "纠纷起始日期不能晚于受理日期"),
+                         ({"title": ""}, "")):
+        refused = _post(admin, app, case_id, "edit", {**changed, **bad})
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True)
+    assert _in_liuxi(app, lambda: db.session.get(Case, case_id).kind) == "土地边界"
+    with app.app_context():
+        updates = db.session.scalars(select(AuditEvent.changes).where(
+            AuditEvent.object_type == "mediation_case", AuditEvent.action == "update",
+            AuditEvent.object_id == str(case_id))).all()
+    assert any(c.get("village") == ["河坝村", "石龙村"] and "officer_id" in c for c in updates)
+    # Only those who record mediation correct a case.
+    viewer = make_browser("county-lead")
+    assert viewer.get(f"{BASE}/cases/{case_id}/edit").status_code in (403, 404)
+
+
+def test_a_case_from_a_courtyard_concern_gets_its_officer_and_can_be_completed(app, demo,
+                                                                              make_browser):
+    from app.users import find_user
+    from plugins.courtyard.models import Concern
+
+    officer = make_browser("dongling-officer")
+
+    def concern_and_name():
+        concern = db.session.scalars(
+            select(Concern).where(Concern.status == "open").order_by(Concern.id)).first()
+        return concern.id, find_user("dongling-officer").full_name
+
+    concern_id, name = within_station(app, "dongling", concern_and_name)
+    assert officer.post(f"/s/dongling/courtyard/concerns/{concern_id}/handoff",
+                        {"target": "mediation.case"}).status_code == 302
+    case_id = within_station(app, "dongling", lambda: db.session.scalars(
+        select(Case.id).order_by(Case.id.desc())).first())
+    page = officer.get(f"/s/dongling/mediation/cases/{case_id}").get_data(as_text=True)
+    assert re.search(r"责任民警</dt><dd[^>]*>" + name, page)
+    form = officer.get(f"/s/dongling/mediation/cases/{case_id}/edit").get_data(as_text=True)
+    assert "其他" in form
+    version = str(within_station(app, "dongling", lambda: db.session.get(Case, case_id).version))
+    assert officer.post(f"/s/dongling/mediation/cases/{case_id}/edit", {
+        "version": version, "title": "共用水井纠纷", "kind": "用水纠纷", "village": "东岭村",
+        "officer_id": str(_user_id(app, "dongling-officer"))}).status_code == 302
+    case = within_station(app, "dongling", lambda: db.session.get(Case, case_id))
+    assert (case.kind, case.village, case.source) == ("用水纠纷", "东岭村", "courtyard")
+
+
+# -- words ---------------------------------------------------------------------------------
+
+def test_labels_read_right_in_chinese_and_no_ascii_full_stops(app, admin):
+    case_id = _open(admin)
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    escalate = page[page.index(f'action="/s/liuxi/mediation/cases/{case_id}/escalate"'):]
+    assert re.search(r'<label class="form-label" for="f-to_level">升至', escalate)
+    assert "结束日期" not in page
+    assert '<label class="form-label" for="f-held_on">调解日期' in page
+    assert '<label class="form-label" for="f-name">姓名（名称）' in page
+    _attempt(admin, app, case_id)
+    _close_with_agreement(admin, app, case_id, "一、疏通排水沟。")
+    _post(admin, app, case_id, "follow-up", {"followed_up_on": local_today().isoformat(),
+                                             "holds": "false", "notes": "又起争执"})
+    _post(admin, app, case_id, "reopen", {"level": "1", "reason": "协议未履行"})
+    for url in (f"{BASE}/cases/{case_id}", f"{BASE}/cases/{case_id}/agreement"):
+        text = re.sub(r"<[^>]+>", "", admin.get(url).get_data(as_text=True))
+        assert re.findall(r"[\u3000-\u9fff][.:] ", text) == [], url
+    timeline = _in_liuxi(app, lambda: [e.detail for e in db.session.get(Case, case_id).events
+                                       if e.detail])
+    assert all(": " not in d and ". " not in d for d in timeline), timeline
+
+
+def test_the_ladder_settings_speak_of_roles_by_name_and_store_keys(app, admin):
+    from app.station_plugin import StationPlugin
+
+    url = "/s/liuxi/modules/mediation/settings"
+    html = admin.get(url).get_data(as_text=True)
+    assert "百户长初调 | 所管理员、民警、辅警" in html and "警务室联调 | 所管理员、民警" in html
+    assert "station_admin" not in html and "auxiliary" not in html
+    form = {"kinds": "邻里纠纷\n其他", "stuck_days": "15", "follow_up_days": "30"}
+
+    def stored():
+        return db.session.scalar(select(StationPlugin.settings).where(
+            StationPlugin.plugin == "mediation"))["levels"]
+
+    # Saving the page as shown keeps what is stored exactly as stations stored it.
+    levels = re.search(r'<textarea[^>]*name="levels"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    assert admin.post(url, {**form, "levels": levels}).status_code == 302
+    assert _in_liuxi(app, stored) == [
+        "百户长初调 | station_admin, officer, auxiliary",
+        "治保主任复调 | station_admin, officer, auxiliary",
+        "警务室联调 | station_admin, officer", "综治办及相关部门专班 | station_admin, officer"]
+    assert admin.post(url, {**form, "levels": "村里初调 | 民警、辅警\n所里调解 | 所管理员, officer"
+                            "\n专班"}).status_code == 302
+    assert _in_liuxi(app, stored) == ["村里初调 | officer, auxiliary",
+                                      "所里调解 | station_admin, officer", "专班"]
+    bad = admin.post(url, {**form, "levels": "村里初调 | 民警\n所里调解 | 所长"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "第 2 行：“所长”不是本所的角色，请填写所管理员、民警、辅警。" in text
+    assert "所里调解 | 所长" in text  # what was typed comes back
+    assert _in_liuxi(app, stored)[0] == "村里初调 | officer, auxiliary"
+    admin.post("/lang", {"lang": "en"})
+    english = admin.get(url).get_data(as_text=True)
+    assert "村里初调 | Officer, Auxiliary officer" in english
+    assert admin.post(url, {**form, "levels": "First | Station admin, Officer"}).status_code == 302
+    assert _in_liuxi(app, stored) == ["First | station_admin, officer"]
+
+
+# -- personal data -------------------------------------------------------------------------
+
+def test_the_officer_in_charge_or_a_revealing_role_sees_and_prints_personal_data(
+        app, admin, make_browser):
+    officer_id = _user_id(app, "liuxi-officer")
+    case_id = _open(admin, officer_id=str(officer_id))
+    _close_with_agreement(admin, app, case_id, "一、疏通排水沟。")
+    agreement_id = _in_liuxi(app, lambda: db.session.scalar(select(Agreement.id)))
+
+    aux = make_browser("liuxi-aux")  # records mediation, not in charge of this case
+    page = aux.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    assert "张*山" in page and "张大山" not in page
+    assert "/reveal" not in page and "/agreement" not in page
+    assert aux.post(f"{BASE}/cases/{case_id}/reveal").status_code == 403
+    assert aux.get(f"{BASE}/cases/{case_id}/agreement").status_code == 403
+    assert aux.get(f"{BASE}/cases/{case_id}/agreement/{agreement_id}").status_code == 403
+
+    officer = make_browser("liuxi-officer")  # in charge
+    page = officer.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    assert f'action="/s/liuxi/mediation/cases/{case_id}/reveal"' in page
+    shown = officer.post(f"{BASE}/cases/{case_id}/reveal")
+    assert shown.status_code == 200 and "610725197001011234" in shown.get_data(as_text=True)
+    printed = officer.get(f"{BASE}/cases/{case_id}/agreement")
+    assert printed.status_code == 200 and "张大山" in printed.get_data(as_text=True)
+    assert admin.get(f"{BASE}/cases/{case_id}/agreement").status_code == 200
+    # Lists and the export stay masked for everyone.
+    assert "张大山" not in officer.get(f"{BASE}/").get_data(as_text=True)
+    with app.app_context():
+        reveals = db.session.execute(select(
+            AuditEvent.object_type, AuditEvent.object_id, AuditEvent.changes,
+            AuditEvent.actor_id).where(AuditEvent.action == "pii.reveal")
+            .order_by(AuditEvent.id)).all()
+    assert [(t, i) for t, i, _c, _a in reveals] == [
+        ("mediation_case", str(case_id)), ("mediation_agreement", str(agreement_id)),
+        ("mediation_agreement", str(agreement_id))]
+    assert reveals[0].changes == {"fields": ["name", "phone", "id_number"], "as": "assignee"}
+    assert reveals[1].changes == {"fields": ["name", "phone", "id_number"], "for": "print",
+                                  "as": "assignee"}
+    assert reveals[2].changes == {"fields": ["name", "phone", "id_number"], "for": "print"}
+    assert reveals[1].actor_id == officer_id
+
+
+# -- lists ---------------------------------------------------------------------------------
+
+def test_the_list_pages_through_every_case_and_keeps_its_filters(app, admin):
+    def many():
+        today = local_today()
+        for n in range(60):
+            db.session.add(Case(title=f"批量案件{n:02d}", kind="邻里纠纷", source="call",
+                                opened_on=today, level=1, level_since=today))
+        db.session.add(Case(title="已办结案件", kind="邻里纠纷", source="call", opened_on=today,
+                            level=1, level_since=today, status="closed", outcome="settled",
+                            closed_on=today))
+        db.session.commit()
+
+    _in_liuxi(app, many)
+    size = app.config["PAGE_SIZE"]
+    first = admin.get(f"{BASE}/?status=open").get_data(as_text=True)
+    assert first.count('data-label="案件"><a href=') == size
+    assert f"第 1–{size} 条，共 60 条" in first and "已办结案件" not in first
+    link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "status=open" in link and "page=2" in link
+    second = admin.get(link).get_data(as_text=True)
+    assert second.count('data-label="案件"><a href=') == 60 - size
+    assert "批量案件00" in second  # the oldest id comes last
+    everything = admin.get(f"{BASE}/").get_data(as_text=True)
+    assert "共 61 条" in everything
+
+
+# -- the audit log's words -----------------------------------------------------------------
+
+def test_the_audit_log_names_the_module_s_records_and_codes_in_words(app, admin):
+    case_id = _open(admin)
+    _post(admin, app, case_id, "close", {"outcome": "withdrawn", "note": "撤回"})
+    admin.get(f"{BASE}/export.xlsx")
+    html = admin.get(f"/s/liuxi/audit?object_type=mediation_case&object_id={case_id}"
+                     ).get_data(as_text=True)
+    assert 'data-object-type="mediation_case">调解案件 #' in html
+    assert "状态：调解中 → 已办结" in html and "结果：∅ → 撤回" in html
+    assert "来源：∅ → 来所" in html and "walk_in" not in html
+    exported = admin.get("/s/liuxi/audit?object_type=mediation_case").get_data(as_text=True)
+    assert "导出案件" in exported
+    parties = admin.get("/s/liuxi/audit?object_type=mediation_party").get_data(as_text=True)
+    assert "纠纷当事人" in parties and "自然人或单位：∅ → 自然人" in parties

@@ -1,5 +1,6 @@
 """Mediation's main flow in a real browser on a phone: open a case, an attempt at level 1,
-escalate, agree at level 2, print the agreement, record the follow-up."""
+escalate, agree at level 2, print the agreement, find at the follow-up that it is not kept,
+mediate again at the police office, a second agreement that holds."""
 
 import os
 
@@ -37,6 +38,10 @@ def test_mediation_main_flow_on_a_phone(phone, live_server, demo):
     _submit(page, "text=记录调解 >> nth=-1")
     assert "调解已记录" in page.locator(".alert").first.inner_text()
 
+    # The labels a person reads: the level to move to, the day of the attempt.
+    assert page.locator("label[for=f-to_level]").inner_text().startswith("升至")
+    assert page.locator("label[for=f-held_on]").inner_text().startswith("调解日期")
+    assert "结束日期" not in page.locator("main").inner_text()
     page.fill("#f-reason", "百户长调解未成")
     _submit(page, "button:has-text('升级')")
     assert "治保主任复调" in page.locator("#case-status").inner_text()
@@ -64,12 +69,39 @@ def test_mediation_main_flow_on_a_phone(phone, live_server, demo):
         sheet.screenshot(path=os.path.join(folder, "mediation-agreement.png"), full_page=True)
     sheet.close()
 
+    # The visit finds the agreement not kept: no longer green, and the case goes on.
+    page.select_option("#f-holds", "false")
+    page.fill("form[action$='/follow-up'] #f-notes", "排水沟疏通后又被堵上")
+    _submit(page, "text=记录回访")
+    status = page.locator("#case-status")
+    assert "协议未履行" in status.inner_text()
+    assert "text-bg-success" not in status.get_attribute("class")
+    assert page.locator("label[for=f-level]").inner_text().startswith("调解层级")
+    page.select_option("#f-level", "3")
+    page.fill("form[action$='/reopen'] #f-reason", "排水沟又被堵上，双方再起争执")
+    _submit(page, "button:has-text('重新调解')")
+    assert "警务室联调" in page.locator("#case-status").inner_text()
+
+    page.fill("#f-mediator", "社区民警")
+    page.fill("form[action$='/attempts'] #f-notes", "民警与村干部到现场，重新划定排水沟走向")
+    _submit(page, "text=记录调解 >> nth=-1")
+    page.select_option("#f-outcome", "agreement")
+    page.fill("form[action$='/close'] #f-note", "再次达成一致")
+    page.fill("#f-terms", "一、排水沟改道，沿李家院墙外侧通过。")
+    page.check("#f-confirmed")
+    _submit(page, "text=办结案件")
+    assert "达成协议" in page.locator("#case-status").inner_text()
+    earlier = page.locator("[id^=agreement-]")
+    assert "疏通排水沟" in earlier.inner_text() and "未履行" in earlier.inner_text()
+    assert "排水沟改道" in page.locator("#agreement").inner_text()
+
     page.select_option("#f-holds", "true")
-    page.fill("form[action$='/follow-up'] #f-notes", "排水沟已疏通，双方和睦")
+    page.fill("form[action$='/follow-up'] #f-notes", "排水沟已改道，双方和睦")
     _submit(page, "text=记录回访")
     assert "协议仍在履行" in page.locator("#agreement").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     timeline = page.locator("#timeline").inner_text()
-    for step in ("受理案件", "调解", "升级调解", "已办结", "回访"):
+    for step in ("受理案件", "调解", "升级调解", "已办结", "回访", "重新调解"):
         assert step in timeline
     if folder:
         page.screenshot(path=os.path.join(folder, "mediation-case.png"), full_page=True)

@@ -111,3 +111,25 @@ def test_the_api_lists_found_items_masked_and_by_status(admin, make_browser):
     assert make_browser("liuxi-aux").get(f"{API}/found-items").status_code == 200
     anonymous = make_browser().get(f"{API}/found-items")
     assert anonymous.status_code == 302 and "sign-in" in anonymous.location
+
+
+def test_the_api_pages_the_found_items_with_their_total(app, admin):
+    size = app.config["PAGE_SIZE"]
+
+    def many():
+        db.session.add_all(FoundItem(
+            reference=f"S-API{i:03d}", kind="手机", public_description=f"物品{i:03d}号",
+            found_on=local_today(), found_place="古镇老街", kept_at="会客厅", status="found")
+            for i in range(size + 5))
+        db.session.commit()
+
+    within_station(app, "liuxi", many)
+    first = admin.get(f"{API}/found-items").get_json()
+    assert (first["total"], first["page"], first["pages"]) == (size + 5, 1, 2)
+    assert len(first["items"]) == size
+    second = admin.get(f"{API}/found-items", query_string={"page": "2"}).get_json()
+    assert second["page"] == 2 and len(second["items"]) == 5
+    ids = {i["id"] for i in first["items"]} | {i["id"] for i in second["items"]}
+    assert len(ids) == size + 5  # every item once, none dropped
+    returned = admin.get(f"{API}/found-items", query_string={"status": "returned"}).get_json()
+    assert returned == {"items": [], "total": 0, "page": 1, "pages": 1}

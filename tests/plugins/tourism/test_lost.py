@@ -184,7 +184,7 @@ def test_a_tourist_reports_a_loss_without_an_account(app, admin, browser):
     reference = re.search(r'id="reference">([A-Z0-9-]+)<', done).group(1)
     assert reference.startswith("L-")
     assert browser.get(f"{PUBLIC}/report/done?ref=L-NOSUCH").status_code == 404
-    staff = admin.get(f"{BASE}/lost").get_data(as_text=True)
+    staff = admin.get(f"{BASE}/lost/reports").get_data(as_text=True)  # the losses' tab
     assert reference in staff and "网上报失" in staff
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(
@@ -261,3 +261,117 @@ def test_unclaimed_items_are_flagged_once_and_disposed_of(app, admin, make_brows
     assert admin.post(f"{BASE}/lost/items/{old}/dispose", {"note": "上交县局统一处置"}) \
         .status_code == 302
     assert _state(app, old) == ("disposed", None)
+
+
+def _many(app, n, make):
+    """``n`` rows written directly (the forms would take a minute): ``make(i)`` each."""
+    def add():
+        db.session.add_all(make(i) for i in range(n))
+        db.session.commit()
+
+    within_station(app, "liuxi", add)
+
+
+def _found(i, kind="手机", status="found", days_ago=0):
+    return FoundItem(reference=f"S-MANY{i:02d}", kind=kind, public_description=f"物品{i:02d}号",
+                     found_on=local_today() - timedelta(days=days_ago), found_place="古镇老街",
+                     kept_at="会客厅", status=status)
+
+
+def _loss(i, kind="手机", status="open"):
+    return LossReport(reference=f"L-MANY{i:02d}", kind=kind, description=f"报失{i:02d}号",
+                      lost_on=local_today(), reporter_name="林晓燕",
+                      reporter_phone="13709160011", status=status)
+
+
+def _shown(html, pattern):
+    return sorted(set(re.findall(pattern, html)))
+
+
+def test_the_items_list_pages_with_its_total_and_keeps_its_filters(app, admin):
+    size = app.config["PAGE_SIZE"]
+    _many(app, size + 7, _found)
+    _many(app, 3, lambda i: _found(90 + i, kind="钥匙"))  # filtered out below
+    first = admin.get(f"{BASE}/lost", query_string={"status": "found", "kind": "手机"})
+    html = first.get_data(as_text=True)
+    assert f'data-total="{size + 7}"' in html and f"共 {size + 7} 条" in html
+    assert len(_shown(html, r"物品(\d\d)号")) == size
+    next_page = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "status=found" in next_page and "kind=" in next_page and "page=2" in next_page
+    rest = admin.get(next_page).get_data(as_text=True)
+    assert len(_shown(rest, r"物品(\d\d)号")) == 7
+    assert set(_shown(html, r"物品(\d\d)号")).isdisjoint(_shown(rest, r"物品(\d\d)号"))
+    assert "物品9" not in html + rest  # the keys, another kind
+
+
+def test_the_losses_list_pages_and_its_tab_says_how_many_are_open(app, admin):
+    size = app.config["PAGE_SIZE"]
+    _many(app, size + 2, _loss)
+    _many(app, 1, lambda i: _loss(99, status="returned"))
+    lost = admin.get(f"{BASE}/lost").get_data(as_text=True)
+    tab = re.search(r'href="/s/liuxi/tourism/lost/reports"[^>]*>(.*?)</a>', lost, re.S).group(1)
+    assert "游客报失" in tab and str(size + 2) in tab
+    html = admin.get(f"{BASE}/lost/reports").get_data(as_text=True)  # still open, by default
+    assert f'data-total="{size + 2}"' in html and len(_shown(html, r"报失(\d\d)号")) == size
+    rest = admin.get(f"{BASE}/lost/reports", query_string={"page": "2"}).get_data(as_text=True)
+    assert _shown(rest, r"报失(\d\d)号") == ["00", "01"]  # the newest first: the first two last
+    returned = admin.get(f"{BASE}/lost/reports", query_string={"status": "returned"})
+    assert _shown(returned.get_data(as_text=True), r"报失(\d\d)号") == ["99"]
+
+
+def test_possible_matches_are_paged_not_cut_short(app, admin):
+    """Every open loss of the kind is offered for a found item, ten a page; a page drawn
+    after a refusal says how many there are and leads back to page through them."""
+    _many(app, 23, _loss)
+    item_id = _item(admin)
+    html = admin.get(f"{BASE}/lost/items/{item_id}").get_data(as_text=True)
+    assert 'data-total="23"' in html and html.count("data-match=") == 10
+    last = admin.get(f"{BASE}/lost/items/{item_id}", query_string={"page": "3"})
+    assert last.get_data(as_text=True).count("data-match=") == 3
+    refused = admin.post(f"{BASE}/lost/items/{item_id}/match", {"report_id": "x"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'data-total="23"' in html
+    # The pages link to the item's own page, not to the POST-only address that drew this.
+    assert f'href="/s/liuxi/tourism/lost/items/{item_id}?page=2"' in html
+    assert "/match?page" not in html
+
+
+def test_the_public_search_pages_through_every_item(app, admin, browser):
+    size = app.config["PAGE_SIZE"]
+    _many(app, size + 4, _found)
+    html = browser.get(f"{PUBLIC}/", query_string={"kind": "手机"}).get_data(as_text=True)
+    assert f"找到 {size + 4} 件物品" in html and len(_shown(html, r"物品(\d\d)号")) == size
+    rest = browser.get(f"{PUBLIC}/", query_string={"kind": "手机", "page": "2"})
+    assert len(_shown(rest.get_data(as_text=True), r"物品(\d\d)号")) == 4
+    next_page = re.search(r'rel="next" href="([^"]+)"', html).group(1)
+    assert next_page.startswith(f"{PUBLIC}/?") and "kind=" in next_page
+
+
+def test_only_a_role_that_may_reveal_unmasks_and_every_reveal_is_recorded(app, admin,
+                                                                          make_browser):
+    """The platform's one rule (station admin and county IT, here the station's admin):
+    an officer sees the lost-and-found masked, without the button, and is refused."""
+    item_id, report_id = _item(admin), _report(admin)
+    admin.post(f"{BASE}/volunteers", {"name": "孙德胜", "phone": "13892160003",
+                                      "team": "古镇义警"})
+    officer = make_browser("liuxi-officer")
+    for path in (f"/lost/items/{item_id}", f"/lost/reports/{report_id}", "/volunteers"):
+        html = officer.get(BASE + path).get_data(as_text=True)
+        assert "操作留痕" not in html and "王小明" not in html and "林晓燕" not in html
+        assert "孙德胜" not in html
+        assert "操作留痕" in admin.get(BASE + path).get_data(as_text=True), path
+    for path in (f"/lost/items/{item_id}/reveal", f"/lost/reports/{report_id}/reveal",
+                 "/volunteers/reveal"):
+        assert officer.post(BASE + path).status_code == 403, path
+        assert admin.post(BASE + path).status_code == 200, path
+    with app.app_context():
+        events = db.session.execute(select(AuditEvent.object_type, AuditEvent.changes).where(
+            AuditEvent.action == "pii.reveal").order_by(AuditEvent.id)).all()
+    assert events == [
+        ("tourism_found_item", {"fields": ["finder_name", "finder_phone", "receiver_name",
+                                           "receiver_id_number"]}),
+        ("tourism_loss_report", {"fields": ["reporter_name", "reporter_phone"]}),
+        ("tourism_volunteer", {"fields": ["name", "phone"]}),
+    ]
+    # The list itself stays masked after a reveal.
+    assert "孙德胜" not in admin.get(f"{BASE}/volunteers").get_data(as_text=True)

@@ -162,3 +162,38 @@ def test_the_seasons_report_names_the_hours_that_need_more_people(app, admin):
     assert flagged == ["09:00", "10:00"]
     months = html.split('data-table="months"')[1].split("</table>")[0]
     assert "3 月" in months and "300" in months  # 300 visitors on the one day counted
+
+
+def day_label(day) -> str:
+    """A day as the Chinese pages write it: 7月14日周一."""
+    return f"{day.month}月{day.day}日周" + "一二三四五六日"[day.weekday()]
+
+
+def _today_row(html) -> tuple[int, int]:
+    """Visitors and help in today's row of the two weeks' table."""
+    row = re.search(rf"<tr[^>]*><td>{day_label(local_today())}</td>(.*?)</tr>", html, re.S)
+    assert row, "no row for today"
+    visitors, helped = re.findall(r">(\d+)</td>", row.group(1))
+    return int(visitors), int(helped)
+
+
+def test_a_tap_brings_back_everything_on_the_screen_it_changed(app, admin):
+    """The desk for HTMX's target, and out of band the fortnight's table and today's help:
+    none of them keeps an old figure after a tap."""
+    for add in ("5", "1"):
+        response = admin.post(f"{BASE}/lounge/count", {"add": add}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert _shown(response) == 6 and _today_row(html) == (6, 0)
+    assert re.search(r'<section[^>]*id="fortnight"[^>]*hx-swap-oob="true"', html)
+    assert re.search(r'<section[^>]*id="today-help"[^>]*hx-swap-oob="true"', html)
+    html = admin.post(f"{BASE}/lounge/help", {"kind": "急救"}, headers=HTMX).get_data(
+        as_text=True)
+    assert _today_row(html) == (6, 1)
+    today = html.split('id="today-help"')[1]
+    assert 'data-entry="急救"' in today and "今天还没有记录" not in today
+    # The page itself, and without JavaScript the plain forms, show the same.
+    page = admin.get(f"{BASE}/lounge").get_data(as_text=True)
+    assert _today_row(page) == (6, 1) and "hx-swap-oob" not in page
+    plain = admin.post(f"{BASE}/lounge/help", {"kind": "指路咨询"})
+    assert plain.status_code == 302
+    assert _today_row(admin.get(plain.location).get_data(as_text=True)) == (6, 2)

@@ -2,6 +2,7 @@
 minimum, a peak day and the reinforcement it calls for, people never at two posts at once,
 and two admins editing the same shift without overwriting each other."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -241,3 +242,101 @@ def test_days_outside_2000_to_2100_are_refused_or_fall_back_to_today(app, admin)
         assert refused.status_code == 400, day
         assert "请输入 2000 年至 2100 年之间的日期" in refused.get_data(as_text=True)
     assert _people(app) == []  # nothing saved, not even to today's cell
+
+
+def _checkbox(html, name, value) -> str:
+    match = re.search(rf'<input[^>]*name="{name}" value="{value}"[^>]*>', html)
+    assert match, f"no {name} {value}"
+    return match.group(0)
+
+
+def test_someone_on_duty_elsewhere_in_the_shift_cannot_be_ticked(app, admin):
+    someone, other = member_ids(admin)[:2]
+    within_station(app, "liuxi", lambda: (
+        db.session.add(Volunteer(name="赵文军", phone="13892160001", team="古镇义警")),
+        db.session.commit()))
+    volunteer = within_station(app, "liuxi", lambda: db.session.scalar(select(Volunteer.id)))
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [someone], [volunteer]) \
+        .status_code == 302
+    html = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "早班", "post": "古镇老街岗"}).get_data(as_text=True)
+    for name, value in (("user_ids", someone), ("volunteer_ids", volunteer)):
+        box = _checkbox(html, name, value)
+        assert " disabled" in box and " checked" not in box
+        where = re.search(r'aria-describedby="([^"]+)"', box).group(1)
+        assert re.search(rf'id="{where}">· 已在游客中心岗值守<', html)
+    assert " disabled" not in _checkbox(html, "user_ids", other)
+    # The next shift is another matter: free there.
+    evening = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "晚班", "post": "古镇老街岗"}).get_data(as_text=True)
+    assert " disabled" not in _checkbox(evening, "user_ids", someone)
+    # At their own post they stay tickable, so they can be taken off.
+    own = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "早班", "post": "游客中心岗"}).get_data(as_text=True)
+    assert " checked" in _checkbox(own, "user_ids", someone)
+    # A crafted form that ticks them anyway is still refused, and saves nothing.
+    refused = save_cell(admin, MONDAY, "早班", "古镇老街岗", [someone, other])
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "本班次已在游客中心岗值守" in html
+    assert " checked" not in _checkbox(html, "user_ids", someone)
+    assert " checked" in _checkbox(html, "user_ids", other)  # what they chose, kept
+    assert within_station(app, "liuxi", lambda: db.session.scalars(
+        select(RosterCell.post)).all()) == ["游客中心岗"]
+
+
+def test_the_day_shows_one_days_posts_gaps_and_who_can_be_sent(app, admin):
+    people = member_ids(admin, day=MONDAY)
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", people[:2]).status_code == 302
+    html = admin.get(f"{BASE}/roster/day", query_string={"day": MONDAY}).get_data(as_text=True)
+    assert "3月4日周一" in html
+    cells = re.findall(r'data-cell="([^"]+)" data-short="(\d)"', html)
+    assert ("2030-03-04|早班|游客中心岗", "0") in cells
+    assert ("2030-03-04|晚班|魏氏庄园岗", "1") in cells
+    assert {c.split("|")[0] for c, _s in cells} == {MONDAY}  # that day only, six cells
+    assert len(cells) == 6
+    gap = html.split(f'data-gap="{MONDAY}|早班"')[1].split("</li>")[0]
+    sent = gap.split("可增援")[1]
+    assert _name(app, people[2]) in sent and _name(app, people[0]) not in sent
+    assert f'data-gap="{MONDAY}|晚班"' in html and 'data-gap="2030-03-05' not in html
+    # The same figures as the week's page: one roster, two views.
+    week = admin.get(f"{BASE}/roster", query_string={"week": MONDAY}).get_data(as_text=True)
+    assert "2/2" in cell_html(week, MONDAY, "早班", "游客中心岗")
+    assert f'href="/s/liuxi/tourism/roster/day?day={MONDAY}"' in week
+    for step, day in (("previous", "2030-03-03"), ("next", "2030-03-05")):
+        assert re.search(rf'href="/s/liuxi/tourism/roster/day\?day={day}" data-day-step='
+                         rf'"{step}"', html)
+    assert f'href="/s/liuxi/tourism/roster?week={MONDAY}"' in html  # back to the week
+
+    # A shift opened from the day goes back to the day once saved.
+    cell = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "晚班", "post": "魏氏庄园岗", "back": "day"})
+    assert 'name="back" value="day"' in cell.get_data(as_text=True)
+    saved = admin.post(f"{BASE}/roster/cell", {
+        "day": MONDAY, "shift": "晚班", "post": "魏氏庄园岗", "back": "day",
+        "version": version_of(admin, MONDAY, "晚班", "魏氏庄园岗"),
+        "user_ids": [str(people[0])]})
+    assert saved.status_code == 302
+    assert saved.location.endswith(f"/roster/day?day={MONDAY}")
+    assert save_cell(admin, MONDAY, "晚班", "古镇老街岗", [people[1]]).location.endswith(
+        f"/roster?week={MONDAY}#day-{MONDAY}")  # from the week, to the week
+
+
+def test_the_volunteers_list_pages_and_a_reveal_shows_the_page_it_was_asked_on(app, admin):
+    size = app.config["PAGE_SIZE"]
+
+    def many():
+        db.session.add_all(Volunteer(name=f"义警{i:02d}号", phone=f"138921600{i:02d}",
+                                     team="古镇义警") for i in range(size + 3))
+        db.session.commit()
+
+    within_station(app, "liuxi", many)
+    html = admin.get(f"{BASE}/volunteers").get_data(as_text=True)
+    assert f'data-total="{size + 3}"' in html and html.count('name="active"') == size
+    assert f'action="{BASE}/volunteers/reveal?page=1"' in html
+    second = admin.get(f"{BASE}/volunteers", query_string={"page": "2"}).get_data(as_text=True)
+    assert second.count('name="active"') == 3
+    shown = admin.post(f"{BASE}/volunteers/reveal?page=2").get_data(as_text=True)
+    assert sorted(re.findall(r"义警(\d\d)号", shown)) == ["50", "51", "52"]
+    assert 'href="/s/liuxi/tourism/volunteers/reveal' not in shown  # no paging to a POST
+    assert 'href="/s/liuxi/tourism/volunteers?page=1"' in shown

@@ -1,16 +1,22 @@
 """The module in a real browser: the lounge counter on a phone and a tablet, a week of the
-roster with a peak day's reinforcement, and a lost phone found, reported by the tourist
-on the public page and handed back with the owner's identity checked."""
+roster with a peak day's reinforcement, one day of it on a 360 px phone, the module's tabs
+on that phone, and a lost phone found, reported by the tourist on the public page and
+handed back with the owner's identity checked."""
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
-from plugins.tourism.models import VisitorCount
+from app.plugin_api import local_today
+from plugins.tourism.models import VisitorCount, Volunteer
 from tests.conftest import within_station
+
+from .conftest import member_ids, save_cell
+from .test_lounge import day_label
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +45,26 @@ def module_on(make_browser, demo):
 
 
 @pytest.fixture
+def narrow(chromium):
+    """The narrowest phone officers carry (360 px wide), in Chinese."""
+    context = chromium.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+def _fits(page, selector):
+    """Every element matched is wholly on the screen, and nothing scrolls sideways."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    boxes = page.locator(selector)
+    assert boxes.count() > 0, selector
+    for n in range(boxes.count()):
+        box = boxes.nth(n).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (
+            boxes.nth(n).inner_text(), box)
+
+
+@pytest.fixture
 def desktop(chromium):
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     yield context.new_page()
@@ -64,6 +90,14 @@ def test_the_lounge_counter_on_a_phone_and_a_tablet(app, phone, chromium, live_s
     expect(count).to_have_text("7")
     page.click("[data-help='寻找走失儿童']")
     expect(page.locator("[data-help='寻找走失儿童'] .badge")).to_have_text("1")
+    # The rest of the screen follows the tap, without a reload: today's row of the two
+    # weeks' table and today's help.
+    today = page.locator("table tr", has_text=day_label(local_today()))
+    expect(today.locator("td").nth(1)).to_have_text("7")  # visitors
+    expect(today.locator("td").nth(2)).to_have_text("1")  # help given
+    done_today = page.locator("section", has_text="今日帮助记录")
+    expect(done_today).to_contain_text("寻找走失儿童")
+    expect(done_today).not_to_contain_text("今天还没有记录")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "lounge_phone")
 
@@ -78,6 +112,8 @@ def test_the_lounge_counter_on_a_phone_and_a_tablet(app, phone, chromium, live_s
     desk.goto(live_server + f"{BASE}/lounge")
     desk.click("#count-one")  # a second desk adds to the same count
     expect(desk.locator("#visitor-count")).to_have_text("8")
+    expect(desk.locator("table tr", has_text=day_label(local_today())).locator("td").nth(1)) \
+        .to_have_text("8")
     _shot(desk, "lounge_tablet")
     tablet.close()
 
@@ -125,6 +161,13 @@ def test_a_lost_phone_goes_back_to_its_owner(desktop, phone, live_server, module
     staff = desktop
     _sign_in(staff, live_server, "liuxi-officer")
     staff.goto(live_server + f"{BASE}/lost/items/new")
+    # What each field is called: the finder's, not a courtyard concern's "提出人".
+    for field, words in (("kind", "物品类别"), ("public_description", "物品名称（公开显示）"),
+                         ("found_on", "拾得日期"), ("found_place", "拾得地点"),
+                         ("kept_at", "保管位置"), ("finder_name", "拾得人姓名"),
+                         ("finder_phone", "拾得人电话")):
+        expect(staff.locator(f"label[for=f-{field}]")).to_have_text(
+            re.compile(rf"^{re.escape(words)}( \*)?$"))
     staff.select_option("#f-kind", "手机")
     staff.fill("#f-public_description", "黑色手机一部")
     staff.fill("#f-description", "华为手机，蓝色手机壳，壳内夹一张公交卡")
@@ -143,6 +186,10 @@ def test_a_lost_phone_goes_back_to_its_owner(desktop, phone, live_server, module
     _shot(tourist, "public_search")
     with tourist.expect_navigation():
         tourist.click("text=我要报失")
+    for field, words in (("kind", "丢失物品类别"), ("lost_on", "丢失日期"),
+                         ("reporter_name", "您的姓名"), ("reporter_phone", "您的手机号码")):
+        expect(tourist.locator(f"label[for=f-{field}]")).to_have_text(
+            re.compile(rf"^{re.escape(words)}( \*)?$"))
     tourist.select_option("#f-kind", "手机")
     tourist.fill("#f-description", "华为手机，蓝色壳，里面有公交卡")
     tourist.fill("#f-lost_place", "古镇老街")
@@ -157,8 +204,12 @@ def test_a_lost_phone_goes_back_to_its_owner(desktop, phone, live_server, module
 
     staff.goto(live_server + f"{BASE}/lost")
     with staff.expect_navigation():
+        staff.click("main .nav-tabs >> text=游客报失")  # the losses' own list
+    with staff.expect_navigation():
         staff.click(f"text={reference}")
     expect(staff.locator("main")).to_contain_text("林*燕")  # masked by default
+    expect(staff.locator("main dl")).to_contain_text("报失人")
+    expect(staff.locator("main dl")).to_contain_text("丢失日期和地点")
     with staff.expect_navigation():
         staff.click("text=比对为此物品")
     expect(staff.locator("#item-status")).to_contain_text("已比对到报失")
@@ -171,4 +222,80 @@ def test_a_lost_phone_goes_back_to_its_owner(desktop, phone, live_server, module
     expect(staff.locator("#item-status")).to_contain_text("已返还")
     expect(staff.locator("#handover")).to_contain_text("林*燕")
     expect(staff.locator("#handover")).to_contain_text("6107**********123X")
+    expect(staff.locator("main dl")).to_contain_text("拾得日期和地点")
+    expect(staff.locator("main dl")).to_contain_text("返还记录")
     _shot(staff, "returned")
+
+
+def test_every_tab_fits_a_360px_phone(narrow, live_server, module_on):
+    page = narrow
+    _sign_in(page, live_server, "liuxi-admin")
+    for path in ("/", "/roster", "/roster/day", "/lounge", "/lost", "/lost/reports",
+                 "/seasons", "/volunteers"):
+        page.goto(live_server + BASE + path)
+        tabs = "nav[aria-label='旅游警务'] a"
+        expect(page.locator(tabs)).to_have_count(6)
+        _fits(page, tabs)
+        for words in ("概览", "排班", "会客厅登记", "失物招领", "淡旺季分析", "义警"):
+            expect(page.locator(tabs, has_text=words)).to_be_visible()
+        expect(page.locator(f"{tabs}[aria-current=page]")).to_have_count(1)
+    _shot(page, "tabs_360")
+
+
+def test_one_day_of_the_roster_on_a_360px_phone(app, narrow, make_browser, live_server,
+                                                module_on):
+    """The day's shifts one under the other, its gaps and who can be sent, the days before
+    and after, and the shifts edited from there; someone already at another post in the
+    same shift shows where and cannot be ticked."""
+    monday = "2030-03-04"
+    planner = make_browser("liuxi-admin")
+    people = member_ids(planner, day=monday)
+    assert save_cell(planner, monday, "早班", "游客中心岗", people[:1]).status_code == 302
+    within_station(app, "liuxi", lambda: (
+        db.session.add(Volunteer(name="赵文军", phone="13892160001", team="古镇义警")),
+        db.session.commit()))
+    page = narrow
+    _sign_in(page, live_server, "liuxi-admin")
+    page.goto(live_server + f"{BASE}/roster?week={monday}")
+    with page.expect_navigation():
+        page.click("[data-views] >> text=按日")
+    assert page.url.endswith(f"/roster/day?day={monday}")
+    expect(page.locator("h1")).to_contain_text("3月4日周一")
+    expect(page.locator("[data-cell]")).to_have_count(6)
+    _fits(page, "[data-cell], [data-gap], [data-views] a, [data-day-step]")
+    centre = page.locator(f"[data-cell='{monday}|早班|游客中心岗']")
+    expect(centre).to_have_attribute("data-short", "1")
+    expect(centre.locator("[data-staffed]")).to_have_text("1/2")
+    gap = page.locator(f"[data-gap='{monday}|早班'] [data-reinforcement]")
+    expect(gap).to_contain_text("赵*军·古镇义警")
+    on_duty = centre.locator("small").inner_text()
+    assert on_duty not in gap.inner_text().split("：", 1)[1]
+    _shot(page, "roster_day_360")
+
+    # A shift from the day: the person at the centre cannot be ticked for the old street.
+    with page.expect_navigation():
+        page.click(f"[data-cell='{monday}|早班|古镇老街岗'] a")
+    busy = page.locator(f"input[name=user_ids][value='{people[0]}']")
+    expect(busy).to_be_disabled()
+    expect(page.locator(f"label[for=u-{people[0]}]")).to_contain_text("已在游客中心岗值守")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    _shot(page, "cell_busy_360")
+    page.check(f"input[name=user_ids][value='{people[1]}']")
+    page.check(f"input[name=user_ids][value='{people[2]}']")
+    with page.expect_navigation():
+        page.click("text=保存此班次")
+    assert page.url.endswith(f"/roster/day?day={monday}")  # back to the day, not the week
+    street = page.locator(f"[data-cell='{monday}|早班|古镇老街岗']")
+    expect(street.locator("[data-staffed]")).to_have_text("2/2")
+
+    with page.expect_navigation():
+        page.click("[data-day-step=next]")
+    expect(page.locator("h1")).to_contain_text("3月5日周二")
+    expect(page.locator("[data-cell='2030-03-05|早班|古镇老街岗'] [data-staffed]")) \
+        .to_have_text("0/2")
+    with page.expect_navigation():
+        page.click("[data-views] >> text=按周")
+    assert page.url.endswith("/roster?week=2030-03-05")
+    expect(page.locator("td[data-cell='2030-03-04|早班|古镇老街岗'] [data-staffed]")) \
+        .to_have_text("2/2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
