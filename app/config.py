@@ -48,6 +48,16 @@ def _base_url(value: str | None, development: bool) -> str | None:
     return value.strip().rstrip("/")
 
 
+def _page_size(value: str | None) -> int:
+    if value is None or not value.strip():
+        return 50
+    if not value.strip().isascii() or not value.strip().isdigit() \
+            or not 1 <= int(value) <= 1000:
+        raise ConfigError(f"FENGQIAO_PAGE_SIZE must be a whole number from 1 to 1000, "
+                          f"not {value!r}.")
+    return int(value)
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
     overrides = overrides or {}
@@ -97,7 +107,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "EXTRA_PLUGINS": [r for r in os.environ.get("FENGQIAO_EXTRA_PLUGINS", "").split(",")
                           if r.strip()],
         # Rows per page of every list (the audit log's too).
-        "PAGE_SIZE": int(os.environ.get("FENGQIAO_PAGE_SIZE", 50)),
+        "PAGE_SIZE": _page_size(os.environ.get("FENGQIAO_PAGE_SIZE")),
         # Proxies in front of the app (the ingress controller): their X-Forwarded-For and
         # -Proto are believed, so sign-in throttling and logs see the client's address.
         "TRUSTED_PROXIES": int(os.environ.get("FENGQIAO_TRUSTED_PROXIES", 0)),

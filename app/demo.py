@@ -3,6 +3,7 @@ every name is made up from common characters."""
 
 import random
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.enrolment import enrol
@@ -10,6 +11,7 @@ from app.extensions import db
 from app.modules import enable, station_modules
 from app.plugin_host import host
 from app.station.notices import Notice
+from app.users import role_label
 from tenants.context import station_context
 from tenants.models import County
 from tenants.onboarding import create_county, create_station
@@ -67,16 +69,16 @@ def load_modules(station) -> dict[str, dict[str, int]]:
 def seed() -> tuple[bool, list[tuple[str, str]]]:
     """Create the demo county unless it exists; return (created, [(username, what)])."""
     accounts = [
-        ("county-it", "县局科技信息 · County IT admin"),
-        ("county-lead", "县局领导 · County leadership"),
+        ("county-it", f"{COUNTY['name']} · {role_label('county_admin')}"),
+        ("county-lead", f"{COUNTY['name']} · {role_label('county_viewer')}"),
     ]
     for name, slug in STATIONS:
-        accounts += [
-            (f"{slug}-admin", f"{name} 所长 · station admin"),
-            (f"{slug}-officer", f"{name} 民警 · officer"),
-            (f"{slug}-aux", f"{name} 辅警 · auxiliary"),
-        ]
-    accounts.append(("roving-officer", "东岭 + 青石 两所民警 · officer in two stations"))
+        accounts += [(f"{slug}-{suffix}", f"{name} · {role_label(role)}")
+                     for suffix, role in (("admin", "station_admin"), ("officer", "officer"),
+                                          ("aux", "auxiliary"))]
+    accounts.append(("roving-officer", gettext(
+        "%(role)s of %(a)s and %(b)s", role=role_label("officer"), a=STATIONS[0][0],
+        b=STATIONS[1][0])))
 
     if db.session.scalar(select(County.id).where(County.slug == COUNTY["slug"])):
         return False, accounts

@@ -35,6 +35,10 @@ class ModuleHandoff(TenantScoped, db.Model):
                   "source_label": _l("Source item"), "target_plugin": _l("To module"),
                   "target_type": _l("To kind"), "target_id": _l("To number"),
                   "target_label": _l("Target item")}
+    __audit_words__ = {"source_plugin": "module", "target_plugin": "module",
+                       "target_key": "handoff_target"}
+    # The kinds of the two items are the modules' own codes (their labels say what they are).
+    __audit_ignore__ = ("source_type", "target_type")
     __tenant_table_args__ = (
         Index("ix_module_handoff_source", "tenant_id", "source_plugin", "source_type",
               "source_id"),

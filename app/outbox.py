@@ -39,6 +39,7 @@ class OutboxMessage(TenantScoped, db.Model):
     # The text names the resident, and a key may carry what identifies them: the log keeps
     # that a message was queued, to whom (masked), by which module, about what.
     __audit_redact__ = {"body", "key"}
+    __audit_words__ = {"source": "module"}
 
     key: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(10), default="sms")

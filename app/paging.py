@@ -3,7 +3,9 @@ filters kept in the URL, so no row is ever dropped without a word."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 from sqlalchemy import Select, func, select
@@ -11,6 +13,7 @@ from sqlalchemy import Select, func, select
 from app.extensions import db
 
 MAX_PAGE = 100_000
+PAGE_RE = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,17 @@ class Page:
         return {"total": self.total, "page": self.number, "pages": self.pages}
 
     def url(self, number: int) -> str:
-        """The list's URL with its filters, at page ``number``."""
-        args = request.args.to_dict(flat=False)
-        args[self.arg] = [str(number)]
+        """The list's URL with its filters, at page ``number``.
+
+        The query string is carried as text, never as ``url_for`` arguments: a visitor's
+        ``?station_slug=`` or ``?_external=`` must not reach the path or the host."""
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != self.arg]
+        args.append((self.arg, str(number)))
         if self.endpoint:
-            return url_for(self.endpoint, **{**args, **self.values})
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+            path = url_for(self.endpoint, **self.values)
+        else:
+            path = url_for(request.endpoint, **(request.view_args or {}))
+        return f"{path}?{urlencode(args)}"
 
     def __iter__(self):
         return iter(self.items)
@@ -58,9 +66,12 @@ class Page:
 
 
 def page_number(arg: str = "page") -> int:
-    """The page a URL asks for: a whole number from 1, anything else is the first."""
+    """The page a URL asks for: a whole number from 1 (ASCII digits: ² and ① are digits to
+    Python but not numbers to int()), anything else is the first."""
     text = request.args.get(arg, "")
-    return min(int(text), MAX_PAGE) if text.isdigit() and int(text) > 0 else 1
+    if not PAGE_RE.fullmatch(text):
+        return 1
+    return max(1, min(int(text), MAX_PAGE))
 
 
 def paginate(query: Select, size: int | None = None, rows: bool = False, *,

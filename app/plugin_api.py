@@ -64,6 +64,7 @@ from tenants.context import current_station_id
 from tenants.models import Station, utcnow
 from tenants.row_security import disable as disable_row_security
 from tenants.row_security import enable as enable_row_security
+from tenants.row_security import every_station as every_station_rows
 from tenants.scoping import TenantScoped, tenant_foreign_key
 from tenants.web import public_station_blueprint, station_blueprint
 from tenants.web import scoped_or_404 as get_or_404
@@ -75,11 +76,11 @@ __all__ = [
     "TenantScoped", "Text", "ValidationError", "api_blueprint", "audit_event", "blueprint",
     "can", "choices", "client_address", "current_role", "current_station", "current_user",
     "day_arg", "db", "demo_random", "demo_scale", "disable_row_security",
-    "enable_row_security", "enqueue", "fields", "get_or_404", "hand_off", "handoff_targets",
-    "handoffs_from", "handoffs_to", "length", "load", "local_now", "local_today", "mask",
-    "may_reveal", "members", "one_of", "outbox_messages", "paginate", "public_blueprint",
-    "queue_message", "rate_limit", "require", "reveal", "role_from_word", "role_label",
-    "settings", "tenant_foreign_key", "user_names", "utcnow", "validate",
+    "enable_row_security", "enqueue", "every_station_rows", "fields", "get_or_404", "hand_off",
+    "handoff_targets", "handoffs_from", "handoffs_to", "length", "load", "local_now",
+    "local_today", "mask", "may_reveal", "members", "one_of", "outbox_messages", "paginate",
+    "public_blueprint", "queue_message", "rate_limit", "require", "reveal", "role_from_word",
+    "role_label", "settings", "tenant_foreign_key", "user_names", "utcnow", "validate",
 ]
 
 ALL_ROLES = STATION_ROLES + COUNTY_ROLES
@@ -164,18 +165,28 @@ def handoffs_to(plugin_key: str, object_type: str, object_id: int) -> list:
     return _links(target=(plugin_key, object_type, object_id))
 
 
-def members(station: Station | None = None) -> list[tuple[int, str]]:
+def members(station: Station | None = None, *,
+            roles: tuple[str, ...] | None = None) -> list[tuple[int, str]]:
     """``(user_id, name)`` of the station's active members (the current station by
-    default), for "owner" or "host" pickers."""
+    default), by name, for "owner" or "host" pickers.
+
+    ``roles`` (keyword only: a tuple of role keys, e.g. ``("station_admin", "officer")``)
+    keeps only the members whose role *in this station* is one of them, e.g. the picker of
+    an officer in charge, who may reveal what the record holds, offers no auxiliary; an
+    empty tuple keeps no one. Unset (None): every active member, whatever their role.
+    County and platform accounts acting in the station are not members, never listed.
+    """
     station = station or g.station
-    rows = db.session.execute(
+    query = (
         db.select(User.id, User.full_name)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.station_id == station.id, Membership.active.is_(True),
                User.active.is_(True))
         .order_by(User.full_name)
-    ).all()
-    return [(uid, name) for uid, name in rows]
+    )
+    if roles is not None:
+        query = query.where(Membership.role.in_(tuple(roles)))
+    return [(uid, name) for uid, name in db.session.execute(query).all()]
 
 
 def user_names(ids) -> dict[int, str]:

@@ -79,6 +79,11 @@ class Handoff:
     # Personal data ({"name": ..., "phone": ...}): it stays in the station, the receiving
     # module masks it by default as the sender does, and the handoff is audited.
     people: tuple[dict, ...] = ()
+    # The user id of the person in charge of the item at the source (a concern's owner),
+    # who could already reveal its personal data there; None when no one is. The receiver
+    # may put them in charge of what it opens (when its own rules allow them), never
+    # whoever tapped the handoff merely because they tapped it.
+    owner_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,4 @@ class StationPlugin(TenantScoped, db.Model):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __audit_ignore__ = ("changed_at",)
+    __audit_words__ = {"plugin": "module"}

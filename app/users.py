@@ -65,7 +65,8 @@ class User(UserMixin, db.Model):
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
-    # Bumped on password change or deactivation: every other session of the user ends.
+    # Bumped on a password change: every other session of the user ends (a deactivated
+    # account's sessions end by its own flag, checked on every request).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]

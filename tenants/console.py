@@ -3,13 +3,22 @@ own people) and the county's audit log."""
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.access import require
 from app.audit.models import AuditEvent
 from app.audit.viewer import page_of
-from app.enrolment import AlreadyMember, BelongsElsewhere, enrol, member_form
+from app.enrolment import (
+    AlreadyMember,
+    BelongsElsewhere,
+    IsStationAdmin,
+    enrol,
+    member_form,
+    only_in,
+)
 from app.extensions import db
 from app.forms import load
 from app.paging import paginate
@@ -19,14 +28,32 @@ from app.permissions import (
     COUNTY_STATIONS,
     COUNTY_USERS,
     COUNTY_VIEW,
+    STATION_PII,
 )
+from app.person_pages import PeoplePages
 from app.plugin_host import host
-from app.users import ROLE_LABELS, Membership, User
+from app.users import Membership, User
 from tenants.models import Station
 from tenants.onboarding import OnboardingError, create_station
 from tenants.web import county_blueprint
 
 bp = county_blueprint("county", __name__)
+
+# A county person's page and its actions: the same pages as a station's people
+# (app.station.members), for the county's own accounts.
+people = PeoplePages(
+    endpoint="county.user",
+    template="county/user.html",
+    invite_template="county/user_created.html",
+    roles=COUNTY_ROLES,
+    place=lambda: Membership.county_id == g.county.id,
+    may_reset=lambda user: only_in(user, g.county),
+    needs_admin=_l("The county needs at least one active county IT admin."),
+    deactivated=_l("The person is deactivated and can no longer open the county console or "
+                   "its stations."),
+    works_elsewhere=_l("This account also works outside this county; ask a platform admin "
+                       "to reset its password."),
+)
 
 
 def register_landing(app) -> None:
@@ -113,6 +140,13 @@ def user_new():
                 result = enrol(county=g.county, **data)
             except AlreadyMember:
                 errors["username"] = _("This account is already one of the county's people.")
+            except IsStationAdmin as exc:
+                errors["username"] = _(
+                    "This account is the station admin of %(stations)s, and a county account "
+                    "cannot also be a station's admin: give it another role on that station's "
+                    "People page first, or choose another username.",
+                    stations=pgettext("list separator", ", ").join(
+                        s.name for s in exc.stations))
             except BelongsElsewhere:
                 errors["username"] = _("This account belongs to another county or to the "
                                        "county bureau; choose another username.")
@@ -124,13 +158,51 @@ def user_new():
                         link=url_for("auth.accept_invite", token=result.invite_token,
                                      _external=True),
                     )
-                flash(_("The existing account %(username)s has been added.",
+                # The account is someone's already: their name and phone are theirs to keep.
+                flash(_("The existing account %(username)s has been added. It keeps its own "
+                        "name and phone number; the ones typed in the form were not used.",
                         username=result.membership.user.username), "success")
                 return redirect(url_for(".users"))
-    roles = [(role, ROLE_LABELS[role]) for role in COUNTY_ROLES]
     return render_template(
-        "county/user_new.html", errors=errors, form=request.form, roles=roles
+        "county/user_new.html", errors=errors, form=request.form, roles=people.role_choices()
     ), (400 if errors else 200)
+
+
+@bp.get("/users/<int:membership_id>")
+@require(COUNTY_USERS)
+def user(membership_id: int):
+    return people.page(membership_id)
+
+
+@bp.post("/users/<int:membership_id>/reveal")
+@require(COUNTY_USERS)
+@require(STATION_PII)
+def user_reveal(membership_id: int):
+    return people.reveal(membership_id)
+
+
+@bp.post("/users/<int:membership_id>/role")
+@require(COUNTY_USERS)
+def user_role(membership_id: int):
+    return people.change_role(membership_id)
+
+
+@bp.post("/users/<int:membership_id>/deactivate")
+@require(COUNTY_USERS)
+def user_deactivate(membership_id: int):
+    return people.deactivate(membership_id)
+
+
+@bp.post("/users/<int:membership_id>/activate")
+@require(COUNTY_USERS)
+def user_activate(membership_id: int):
+    return people.activate(membership_id)
+
+
+@bp.post("/users/<int:membership_id>/invite")
+@require(COUNTY_USERS)
+def user_invite(membership_id: int):
+    return people.invite(membership_id)
 
 
 @bp.get("/audit")

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 from sqlalchemy import select
 
-from app.enrolment import PersonForm, enrol, may_join
+from app.enrolment import PersonForm, enrol, may_join, may_take_role
 from app.extensions import db
 from app.forms import Form, Text, length
 from app.modules import ModuleError, disable, enable, station_modules, validate_settings
@@ -291,7 +291,9 @@ def _create(county: County, item: dict, outcome: Outcome, users: dict) -> Statio
     if not item["admins"]:
         raise OnboardingError({"admins": _("a new station needs at least one admin")})
     first, *others = item["admins"]
-    _check_may_join(users.get(first["username"]), county, "admins[0]")
+    # The station is not there yet: the rule needs only its county.
+    _check_may_join(users.get(first["username"]), "admins[0]", station=Station(
+        county_id=county.id))
     station, enrolment = create_station(
         county,
         {
@@ -317,8 +319,10 @@ def _update(station: Station, item: dict, outcome: Outcome, users: dict) -> None
         _ensure_admin(station, admin, outcome, users, f"admins[{j}]")
 
 
-def _check_may_join(user: User | None, county: County, where: str) -> None:
-    if user is not None and not may_join(user, None, county):
+def _check_may_join(user: User | None, where: str, station: Station | None = None,
+                    county: County | None = None) -> None:
+    """The account may join ``station`` or ``county`` (enrolment's rule), or the problem."""
+    if user is not None and not may_join(user, station, county):
         raise OnboardingError(
             {
                 f"{where}.username": str(
@@ -337,13 +341,16 @@ def _ensure_admin(station: Station, admin: dict, outcome: Outcome, users: dict, 
     if user is not None:
         membership = next((m for m in user.memberships if m.station_id == station.id), None)
     if membership is not None:
+        if not may_take_role(membership, "station_admin"):
+            raise OnboardingError({f"{where}.username": str(_l(
+                "A county account cannot also be a station's admin."))})
         if membership.role != "station_admin" or not membership.active:
             outcome.changes.append(
                 f"~ admin {station.slug}/{user.username} role: {membership.role} -> station_admin"
             )
             membership.role, membership.active = "station_admin", True
         return
-    _check_may_join(user, station.county, where)
+    _check_may_join(user, where, station=station)
     enrolment = enrol(
         username=admin["username"],
         full_name=admin["full_name"],
@@ -370,7 +377,7 @@ def _ensure_county_user(county: County, person: dict, outcome: Outcome, users: d
                                    + "; ".join(changed))
             membership.role, membership.active = role, True
         return
-    _check_may_join(user, county, where)
+    _check_may_join(user, where, county=county)
     enrolment = enrol(username=person["username"], full_name=person["full_name"],
                       phone=person.get("phone"), role=role, county=county)
     # Flushed now, so the membership's county_id is set when the same account comes up

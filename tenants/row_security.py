@@ -12,6 +12,8 @@ Migrations run as the tables' owner; the app connects as a role that owns nothin
 bypass RLS, and may only add to the audit log (:func:`grant_app_role`).
 """
 
+from contextlib import contextmanager
+
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import Pool
@@ -65,6 +67,16 @@ def enable(*tables: str) -> None:
 def disable(*tables: str) -> None:
     """In a migration's downgrade: the reverse of :func:`enable`."""
     on_postgresql(*(s for t in tables for s in disable_statements(t)))
+
+
+@contextmanager
+def every_station(*tables: str):
+    """In a data migration: let the owner see and change every station's rows of
+    ``tables`` meanwhile (FORCE is lifted, then put back in the same transaction), even
+    when the owner cannot bypass row security."""
+    on_postgresql(*(f'ALTER TABLE "{t}" NO FORCE ROW LEVEL SECURITY' for t in tables))
+    yield
+    on_postgresql(*(f'ALTER TABLE "{t}" FORCE ROW LEVEL SECURITY' for t in tables))
 
 
 def on_postgresql(*statements: str) -> None:

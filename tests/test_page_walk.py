@@ -12,7 +12,6 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.demo import load_modules
 from app.extensions import db
 from app.plugin_host import host
 from app.station.notices import Notice
@@ -45,13 +44,12 @@ def problems_in_chinese(text: str) -> list[str]:
     return found
 
 
-def _ids(app) -> dict:
+def _ids(app, demo) -> dict:
     with app.app_context():
         station = db.session.scalar(select(Station).where(Station.slug == STATION))
         with station_context(station):
-            ids = {"notice_id": db.session.scalars(select(Notice)).first().id}
-            for module_ids in load_modules(station).values():
-                ids.update(module_ids)
+            ids = {"notice_id": db.session.scalars(select(Notice)).first().id,
+                   **demo.module_ids[STATION]}
         ids["membership_id"] = db.session.scalars(
             select(Membership.id).where(Membership.station_id == station.id)).first()
         ids["plugin_key"] = next(iter(host().plugins))
@@ -79,7 +77,7 @@ def _pages(app, ids) -> list[str]:
 @pytest.mark.parametrize("who", ["dongling-admin", "dongling-officer", "dongling-aux",
                                  "county-it", "county-lead"])
 def test_every_page_speaks_the_users_language(app, demo, make_browser, who):
-    ids = _ids(app)
+    ids = _ids(app, demo)
     pages = _pages(app, ids)
     assert len(pages) > 40
     b = make_browser(who)

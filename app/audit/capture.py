@@ -113,4 +113,8 @@ def _plain(value):
         return _plain(value.value)
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, dict):  # a JSON column (a module's settings): kept as JSON
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     return str(value)

@@ -3,9 +3,11 @@
 
 A model names itself with ``__label__`` and its fields with ``__labels__`` (fields every
 table has, such as ``created_at``, take the common words below); ``__value_labels__``
-maps a field's stored codes to words. Actions and object kinds that are not tables (a
-route sheet, an export) are labelled by the module that records them
-(``Plugin.audit_labels``) or here, for the core's.
+maps a field's stored codes to words, and ``__audit_words__`` says that a field holds a
+module's key (``"module"``) or a handoff target's (``"handoff_target"``). References to
+people, stations and counties are found from the foreign keys. Actions and object kinds
+that are not tables (a route sheet, an export) are labelled by the module that records
+them (``Plugin.audit_labels``) or here, for the core's.
 """
 
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ COMMON_FIELDS = {
     "target": _l("Handed to"),
     "personal_data": _l("Personal data"),
     "requests": _l("Requests"),
+    "ids": _l("Records shown"),
     "hour": _l("Hour"),
     "add": _l("Added"),
     "page": _l("Page"),
@@ -126,28 +129,36 @@ class Change:
     single: bool = False  # a plain value (a reveal's fields), not a before → after pair
 
 
-def describe(event, people: dict[int, str]) -> list[Change]:
+def describe(event, names: "Names") -> list[Change]:
     """The event's changes in words: each field's label, and its values as a person reads
-    them (是/否, the county's local time, a person's name, a code's word)."""
+    them (是/否, the county's local time, a person's or a station's name, a module's name, a
+    code's word). An odd stored row reads as its text rather than breaking the page."""
     if not event.changes:
         return []
+    try:
+        return [_change(event, name, value, names) for name, value in event.changes.items()]
+    except Exception:  # noqa: BLE001 - one odd old row must not take the log down
+        return [Change(gettext("Changes"), None, str(event.changes), single=True)]
+
+
+def _change(event, name: str, value, names: "Names") -> Change:
     model = model_for(event.object_type)
-    out = []
-    for name, value in event.changes.items():
-        label = field_label(event.object_type, name)
-        if isinstance(value, list | tuple) and len(value) == 2 and name not in (
-                "fields", "personal_data", "requests"):
-            out.append(Change(label, _value(model, name, value[0], people),
-                              _value(model, name, value[1], people)))
-        elif name in ("fields", "personal_data") and isinstance(value, list | tuple):
-            out.append(Change(label, None, "、".join(
-                field_label(event.object_type, f) for f in value), single=True))
-        else:
-            out.append(Change(label, None, _value(model, name, value, people), single=True))
-    return out
+    label = field_label(event.object_type, name)
+    if name in ("fields", "personal_data") and isinstance(value, list | tuple):
+        return Change(label, None, "、".join(
+            field_label(event.object_type, str(f)) for f in value), single=True)
+    if isinstance(value, list | tuple) and len(value) == 2 and name not in EVENT_LISTS:
+        before, after = value
+        if isinstance(before, dict) and isinstance(after, dict):  # settings: what changed
+            changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+            return Change(label, None, gettext("changed: %(what)s", what="、".join(
+                _setting_label(k) for k in changed)), single=True)
+        return Change(label, _value(model, name, before, names),
+                      _value(model, name, after, names))
+    return Change(label, None, _value(model, name, value, names), single=True)
 
 
-def _value(model, name: str, value, people: dict[int, str]) -> str | None:
+def _value(model, name: str, value, names: "Names") -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -155,9 +166,14 @@ def _value(model, name: str, value, people: dict[int, str]) -> str | None:
     codes = (getattr(model, "__value_labels__", {}) or {}).get(name) if model else None
     if codes and str(value) in codes:
         return str(codes[str(value)])
-    if model is not None and _is_person(model, name) and str(value).isdigit():
-        return people.get(int(value), f"#{value}")
-    if model is not None and _is_datetime(model, name) and isinstance(value, str):
+    kind = _kind(model, name)
+    if kind == "person" and str(value).isdigit():
+        return names.people.get(int(value), f"#{value}")
+    if kind in ("station", "county") and str(value).isdigit():
+        return getattr(names, f"{kind}s").get(int(value), f"#{value}")
+    if kind in ("module", "handoff_target"):
+        return _module_word(kind, str(value))
+    if kind == "datetime" and isinstance(value, str):
         try:
             return format_datetime(datetime.fromisoformat(value), "short")
         except ValueError:
@@ -165,44 +181,95 @@ def _value(model, name: str, value, people: dict[int, str]) -> str | None:
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {v}" for k, v in value.items())
+        return "、".join(_setting_label(k) for k in value)
     if isinstance(value, str) and value in EVENT_VALUES:
         return str(EVENT_VALUES[value])
     return str(value)
 
 
-def _column(model, name: str):
-    return model.__table__.columns.get(name)
+# Fields of events that are not model changes (a reveal, a handoff) that name people, and
+# that hold lists (not a before/after pair, whatever their length).
+EVENT_PEOPLE = {"officer_id", "user_id", "actor_id"}
+EVENT_LISTS = {"requests", "ids", "fields", "personal_data"}
 
 
-def _is_datetime(model, name: str) -> bool:
-    column = _column(model, name)
-    return column is not None and isinstance(column.type, DateTime)
+def _kind(model, name: str) -> str | None:
+    """What a stored value refers to: a person, a station, a module, a time, or nothing."""
+    words = (getattr(model, "__audit_words__", {}) or {}).get(name) if model else None
+    if words:
+        return words
+    column = model.__table__.columns.get(name) if model is not None else None
+    if column is None:
+        return "person" if name in EVENT_PEOPLE else None
+    targets = {fk.column.table.name for fk in column.foreign_keys}
+    if "user_account" in targets:
+        return "person"
+    if "station" in targets:
+        return "station"
+    if "county" in targets:
+        return "county"
+    if isinstance(column.type, DateTime):
+        return "datetime"
+    return None
 
 
-def _is_person(model, name: str) -> bool:
-    column = _column(model, name)
-    return column is not None and any(
-        fk.column.table.name == "user_account" for fk in column.foreign_keys)
+def _module_word(kind: str, key: str) -> str:
+    from app.plugin_host import host
+
+    plugins = host().plugins
+    if kind == "module":
+        return plugins[key].name if key in plugins else key
+    for plugin in plugins.values():  # a handoff target, e.g. mediation.case
+        for target in plugin.handoff_targets:
+            if target.key == key:
+                return str(target.label)
+    return key
 
 
-def people_of(events) -> dict[int, str]:
-    """Names of the staff the events' person fields point at, in one query."""
+def _setting_label(key: str) -> str:
+    """A module setting's words, from whichever installed module's schema declares it."""
+    from app.plugin_host import host
+
+    for plugin in host().plugins.values():
+        field_obj = plugin.settings().fields.get(key) if plugin.settings else None
+        if field_obj is not None and "label" in field_obj.metadata:
+            return str(field_obj.metadata["label"])
+    return key
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of the people, stations and counties a page of events refers to."""
+
+    people: dict[int, str]
+    stations: dict[int, str]
+    counties: dict[int, str]
+
+
+def names_of(events) -> Names:
+    """Names of the staff, stations and counties the events' fields point at, a query
+    for each kind at most."""
     from app.users import User
+    from tenants.models import County, Station
 
-    ids = set()
+    wanted: dict[str, set[int]] = {"person": set(), "station": set(), "county": set()}
     for event in events:
         model = model_for(event.object_type)
-        for name, value in (event.changes or {}).items():
-            if model is None or not _is_person(model, name):
+        for name, value in (event.changes or {}).items() if isinstance(event.changes,
+                                                                         dict) else ():
+            kind = _kind(model, name)
+            if kind not in wanted:
                 continue
             for v in value if isinstance(value, list | tuple) else (value,):
                 if isinstance(v, int | str) and str(v).isdigit():
-                    ids.add(int(v))
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name)
-                                   .where(User.id.in_(ids))).all())
+                    wanted[kind].add(int(v))
+    def lookup(column_id, column_name, ids):
+        return dict(db.session.execute(select(column_id, column_name).where(
+            column_id.in_(ids))).all()) if ids else {}
+
+    return Names(lookup(User.id, User.full_name, wanted["person"]),
+                 lookup(Station.id, Station.name, wanted["station"]),
+                 lookup(County.id, County.name, wanted["county"]))
 
 
 def object_choices(object_types) -> list[tuple[str, str]]:

@@ -87,9 +87,9 @@ def page_of(base: Select, args) -> dict:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     stmt = filtered(base, data, zone.utcoffset(datetime.now()))
     page = paginate(stmt.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
-    people = labels.people_of(page.items)
+    names = labels.names_of(page.items)
     return {"page": page, "errors": {}, "object_types": object_types(),
-            "changes": {e.id: labels.describe(e, people) for e in page.items}}
+            "changes": {e.id: labels.describe(e, names) for e in page.items}}
 
 
 def object_types() -> list[tuple[str, str]]:

@@ -15,6 +15,8 @@ Create Date: 2026-12-01 23:40:00
 from alembic import op
 import sqlalchemy as sa
 
+from tenants import row_security
+
 
 revision = '0006_one_counter_handoff_once'
 down_revision = '0005_outbox_rate_limits'
@@ -26,10 +28,11 @@ KEY = ['tenant_id', 'source_plugin', 'source_type', 'source_id', 'target_key']
 
 def upgrade():
     op.drop_table('sign_in_throttle')
-    op.execute(
-        "DELETE FROM module_handoff WHERE id NOT IN ("
-        f"SELECT min(id) FROM module_handoff GROUP BY {', '.join(KEY)})"
-    )
+    with row_security.every_station('module_handoff'):  # every station's duplicates
+        op.execute(
+            "DELETE FROM module_handoff WHERE id NOT IN ("
+            f"SELECT min(id) FROM module_handoff GROUP BY {', '.join(KEY)})"
+        )
     with op.batch_alter_table('module_handoff', schema=None) as batch_op:
         batch_op.create_unique_constraint('uq_module_handoff_once', KEY)
 

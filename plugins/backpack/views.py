@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.plugin_api import (
+    STATION_PII,
     Period,
     blueprint,
     can,
@@ -146,13 +147,18 @@ def request_page(backpack_request_id: int):
     return _page(get_or_404(HomeRequest, backpack_request_id))
 
 
-def _page(home: HomeRequest, errors=None, form=None, revealed=False):
+def _assignee(home: HomeRequest) -> int | None:
+    """Who the request is the task of: its officer, while there is something left to do."""
+    return home.officer_id if home.is_open else None
+
+
+def _page(home: HomeRequest, errors=None, form=None, revealed=()):
     errors = errors or {}
     people = user_names([home.officer_id, home.visit.recorded_by if home.visit else None]
                         + [s.author_id for s in home.steps])
     return render_template(
         "backpack/request.html", r=home, people=people, errors=errors, form=form or {},
-        revealed=revealed, may_reveal=may_reveal(home.officer_id), members=members(),
+        revealed=set(revealed), may_reveal=may_reveal(_assignee(home)), members=members(),
     ), _status_code(errors)
 
 
@@ -223,12 +229,13 @@ def request_reveal(backpack_request_id: int):
     that may reveal (audited): on the visit page, what the visit needs; else all."""
     home = get_or_404(HomeRequest, backpack_request_id)
     on_visit = request.form.get("page") == "visit"
-    reveal("backpack_request", home.id, VISIT_FIELDS if on_visit else PII_FIELDS,
-           assignee_id=home.officer_id)
+    # The officer on the visit sees what the visit needs; the whole record is for a role.
+    fields = PII_FIELDS if can(STATION_PII) and not on_visit else VISIT_FIELDS
+    reveal("backpack_request", home.id, fields, assignee_id=_assignee(home))
     db.session.commit()
     if on_visit:
         return _visit_page(home, {}, {"visited_on": local_today().isoformat()}, revealed=True)
-    return _page(home, revealed=True)
+    return _page(home, revealed=fields)
 
 
 # -- the visit, recorded on a phone --------------------------------------------------------
@@ -263,7 +270,7 @@ def visit(backpack_request_id: int):
 def _visit_page(home: HomeRequest, errors, form, revealed=False):
     return render_template("backpack/visit.html", r=home, errors=errors, form=form,
                            officer=user_names([home.officer_id]).get(home.officer_id),
-                           revealed=revealed, may_reveal=may_reveal(home.officer_id))
+                           revealed=revealed, may_reveal=may_reveal(_assignee(home)))
 
 
 # -- the plan and the route sheet ----------------------------------------------------------

@@ -143,13 +143,15 @@ def point_edit(point_id: int):
 def point(point_id: int):
     """The record book (记录簿): every session at the point, what was raised, what came of it."""
     point = get_or_404(Point, point_id)
-    sessions = point.sessions
+    sessions = paginate(select(Session).where(Session.point_id == point.id)
+                        .order_by(Session.held_on.desc(), Session.id.desc()), size=20)
     people = user_names(
         [s.host_id for s in sessions]
         + [c.owner_id for s in sessions for c in s.concerns]
         + [u.author_id for s in sessions for c in s.concerns for u in c.updates]
     )
-    return render_template("courtyard/point.html", point=point, sessions=sessions, people=people)
+    return render_template("courtyard/point.html", point=point, sessions=sessions,
+                           page=sessions, people=people)
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -303,7 +305,7 @@ def concern_handoff(concern_id: int):
         link = hand_off(target, Handoff(
             source_plugin=KEY, object_type="concern", object_id=concern.id,
             title=concern.title, summary=concern.details or "", people=people,
-            village=concern.session.point.village,
+            village=concern.session.point.village, owner_id=concern.owner_id,
         ))
     except AlreadyHandedOff as earlier:
         # A second tap, a page open in another tab, or two taps at once: nothing new.

@@ -7,11 +7,12 @@ from app.plugin_api import (
     Handoff,
     HandoffTarget,
     Receipt,
-    current_user,
     local_today,
     members,
     settings,
 )
+
+from .models import IN_CHARGE
 
 
 def receive(handoff: Handoff) -> Receipt:
@@ -19,10 +20,11 @@ def receive(handoff: Handoff) -> Receipt:
 
     kinds = settings("mediation")["kinds"]
     source = "courtyard" if handoff.source_plugin == "courtyard" else "referral"
-    # Whoever hands it over knows the matter: in charge, if they belong to the station (a
-    # county admin or the platform admin acting here does not).
-    officer = current_user.id if current_user.is_authenticated else None
-    if officer not in {uid for uid, _name in members()}:
+    # In charge: who was in charge of the item at the source (and could reveal it there),
+    # when they may be in charge of a case here (an active officer or admin of the station);
+    # otherwise no one yet. Never whoever tapped: tapping must not grant the reveal.
+    officer = handoff.owner_id
+    if officer not in {uid for uid, _name in members(roles=IN_CHARGE)}:
         officer = None
     case = open_case(
         {"title": handoff.title[:200], "kind": kinds[-1], "village": handoff.village[:60] or None,

@@ -1,12 +1,15 @@
 """Filtering cases for the list and the export: status, level, kind, village, officer,
-period."""
+period, and the reminders the daily job prepared (the home card's way to all of them)."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.plugin_api import Form, Period, Text, fields, length, validate
 
-from .models import Case
+from .models import Case, Reminder
+
+# ``?reminder=``: cases with any reminder, or with one of a kind.
+REMINDER_FILTERS = ("any", "follow_up", "stuck")
 
 
 class CaseFilter(Form):
@@ -18,6 +21,8 @@ class CaseFilter(Form):
     officer = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     period = Text(load_default=None, validate=validate.Regexp(
         r"^20\d\d(-(0[1-9]|1[0-2]))?$", error=_l("Enter a month as YYYY-MM or a year.")))
+    reminder = Text(load_default=None, validate=validate.OneOf(
+        REMINDER_FILTERS, error=_l("Please choose one of the listed options.")))
 
 
 def filtered(data: dict):
@@ -35,4 +40,9 @@ def filtered(data: dict):
     if data.get("period"):
         period = Period.parse(data["period"])
         query = query.where(Case.opened_on >= period.start, Case.opened_on < period.end)
+    if data.get("reminder"):
+        reminded = select(Reminder.case_id)
+        if data["reminder"] != "any":
+            reminded = reminded.where(Reminder.kind == data["reminder"])
+        query = query.where(Case.id.in_(reminded))
     return query

@@ -21,6 +21,14 @@ SETTLED_OUTCOMES = (AGREEMENT, SETTLED)  # counted as mediated
 SOURCES = ("call", "walk_in", "courtyard", "patrol", "referral")
 METHODS = ("in_person", "video")
 TYPES = ("people", "administrative", "judicial")
+# Who may be a case's officer in charge (责任民警), by their role in the station: an officer
+# or the station's admin, never an auxiliary. Being in charge lets one reveal the parties'
+# names, phones and ID numbers and print their agreement.
+IN_CHARGE = ("station_admin", "officer")
+# Who may hand a case from its officer in charge to another: the station's admin, and the
+# county's IT and the platform admin acting in the station (besides the officer in charge
+# handing over their own case, and anyone who records when the case has no officer yet).
+REASSIGNS = ("station_admin", "county_admin", "platform_admin")
 # A reveal (on the case page, on a printed agreement) names the parties' fields it shows.
 _PARTY_FIELDS = {"id_number": _l("ID number or credit code")}
 

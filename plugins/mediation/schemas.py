@@ -128,6 +128,9 @@ class Settings(Form):
 
 
 class _Choices(Form):
+    """``member_ids``: who may be put in charge of a case (the station's officers and
+    admins, see ``IN_CHARGE``); the view lists them, the schema holds to them."""
+
     def __init__(self, kinds=(), member_ids=(), **kwargs):
         super().__init__(**kwargs)
         self.kinds, self.member_ids = list(kinds), set(member_ids)
@@ -150,8 +153,10 @@ class CaseForm(_Choices):
 
     @validates("officer_id")
     def _officer(self, value, **kwargs):
+        # The officer in charge may reveal the parties' personal data: an officer or the
+        # station's admin, never an auxiliary (nor anyone outside the station).
         if value is not None and value not in self.member_ids:
-            raise ValidationError(_l("Please choose one of the station's people."))
+            raise ValidationError(_l("Please choose one of the station's officers or admins."))
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):
@@ -171,6 +176,11 @@ class CaseEditForm(CaseForm):
     def __init__(self, case, **kwargs):
         super().__init__(**kwargs)
         self.case = case
+        # Who is in charge already stays acceptable as it is (say they left the station
+        # since): correcting the village must not force a new officer. Who may *change*
+        # it is the view's rule (``may_reassign``).
+        if case.officer_id is not None:
+            self.member_ids.add(case.officer_id)
 
     @pre_load
     def _kept(self, data, **kwargs):

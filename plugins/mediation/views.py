@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.plugin_api import (
@@ -37,7 +37,9 @@ from .listing import CaseFilter, filtered
 from .models import (
     AGREEMENT,
     CLOSED,
+    IN_CHARGE,
     OPEN,
+    REASSIGNS,
     Agreement,
     Attempt,
     Case,
@@ -75,6 +77,21 @@ def _helpers():
     return {"label": label, "labels": LABELS, "today": local_today()}
 
 
+def in_charge_choices(station=None) -> list[tuple[int, str]]:
+    """Who may be put in charge of a case: the station's officers and its admins."""
+    return members(station, roles=IN_CHARGE)
+
+
+def may_reassign(case: Case) -> bool:
+    """Whether the current user may change who is in charge of ``case``: a station admin
+    (or the county's IT, the platform admin acting here), the officer in charge handing it
+    over, or anyone who records when no one is in charge yet. Being in charge lets one
+    reveal the parties' personal data, so no one puts themselves there on another's case."""
+    if case.officer_id is None or current_role() in REASSIGNS:
+        return True
+    return current_user.is_authenticated and current_user.id == case.officer_id
+
+
 # -- lists ---------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -86,7 +103,8 @@ def index():
     cases = page.items if page else []
     return render_template(
         "mediation/index.html", cases=cases, page=page, errors=errors, form=request.args,
-        ladder=Ladder(config), kinds=config["kinds"], officers=choices(members(), _("All")),
+        ladder=Ladder(config), kinds=config["kinds"],
+        officers=choices(in_charge_choices(), _("All")),
         people=user_names(c.officer_id for c in cases),
         parties=_parties_of([c.id for c in cases]), not_kept=not_kept(cases),
     ), (400 if errors else 200)
@@ -124,7 +142,7 @@ def export():
 @require(RECORD)
 def case_new():
     config = settings(KEY)
-    staff = members()
+    staff = in_charge_choices()
     errors, form = {}, request.form
     if request.method == "POST":
         data, errors = load(CaseForm(kinds=config["kinds"], member_ids=[m[0] for m in staff]),
@@ -143,8 +161,10 @@ def case_new():
             flash(_("The case is opened at level 1."), "success")
             return redirect(url_for(".case", case_id=case.id))
     else:
+        # In charge by default who opens it, when they may be in charge at all.
+        mine = current_user.id in {uid for uid, _name in staff}
         form = {"opened_on": local_today().isoformat(), "source": "walk_in",
-                "officer_id": str(current_user.id)}
+                "officer_id": str(current_user.id) if mine else ""}
     return render_template("mediation/case_new.html", errors=errors, form=form,
                            kinds=config["kinds"], officers=choices(staff)), (
         400 if errors else 200)
@@ -173,7 +193,12 @@ def _user_id():
 @require(RECORD)
 def case_edit(case_id: int):
     case = get_or_404(Case, case_id)
-    staff = members()
+    ladder = Ladder(settings(KEY))
+    if not ladder.may_act(case.level, current_role()):
+        # The ladder's rule for every act on a case: correcting it is one.
+        return _page(case, {"_schema": _("Your role may not act at %(level)s.",
+                                         level=ladder.name(case.level))}, status=403)
+    staff = in_charge_choices()
     # The case's own kind and officer stay acceptable when the settings dropped the kind
     # or the officer left the station: correcting the village must not force a new kind.
     kinds = list(dict.fromkeys([*settings(KEY)["kinds"], case.kind]))
@@ -184,14 +209,19 @@ def case_edit(case_id: int):
     def show(case, errors=None, form=None, status=200):
         form = form or {f: "" if getattr(case, f) is None else str(getattr(case, f))
                         for f in EDITABLE}
-        return render_template("mediation/case_edit.html", case=case, errors=errors or {},
-                               form=form, kinds=kinds, officers=choices(staff)), (
-            400 if errors and status == 200 else status)
+        return render_template(
+            "mediation/case_edit.html", case=case, errors=errors or {}, form=form,
+            kinds=kinds, officers=choices(staff), may_reassign=may_reassign(case),
+            officer_name=user_names([case.officer_id]).get(case.officer_id, "—"),
+        ), (400 if errors and status == 200 else status)
 
     if request.method == "GET":
         return show(case)
 
     def change(case, data):
+        if data["officer_id"] != case.officer_id and not may_reassign(case):
+            return _("Only the station's admin or the officer in charge of this case may "
+                     "hand it to someone else. Nothing was saved.")
         changed = [f for f in EDITABLE if getattr(case, f) != data[f]]
         for f in changed:
             setattr(case, f, data[f])
@@ -404,13 +434,15 @@ def parties_reveal(case_id: int):
     return _page(case, revealed=True)
 
 
-@bp.get("/cases/<int:case_id>/agreement", defaults={"agreement_id": None})
-@bp.get("/cases/<int:case_id>/agreement/<int:agreement_id>")
+@bp.post("/cases/<int:case_id>/agreement", defaults={"agreement_id": None})
+@bp.post("/cases/<int:case_id>/agreement/<int:agreement_id>")
 @require(VIEW)
 def agreement_print(case_id: int, agreement_id: int | None):
     """The agreement (调解协议书) as a print-ready page, in Chinese whatever the UI language:
     it is the document the parties sign. The newest at the case's URL, an earlier one (not
-    kept) at its own. It carries the parties' personal data: printing is a reveal."""
+    kept) at its own. It carries the parties' personal data: printing is a reveal, so it is
+    a POST from the case page's form (with its CSRF token, opening a tab to print from); a
+    GET (a link, an image, a prefetch, from any site) is refused (405) and reveals nothing."""
     case = get_or_404(Case, case_id)
     agreements = _agreements(case)
     if agreement_id is not None:
@@ -435,10 +467,15 @@ def object_url(object_type: str, object_id: int) -> str | None:
     return None
 
 
+HOME_CARD_REMINDERS = 8  # the oldest shown on the home page; the total and a link say the rest
+
+
 def home_card():
     reminders = db.session.execute(
         select(Reminder, Case.title).join(Case, (Case.id == Reminder.case_id)
                                           & (Case.tenant_id == Reminder.tenant_id))
-        .order_by(Reminder.since).limit(8)
+        .order_by(Reminder.since, Reminder.id).limit(HOME_CARD_REMINDERS)
     ).all()
-    return render_template("mediation/_home_card.html", reminders=reminders, label=label)
+    total = db.session.scalar(select(func.count()).select_from(Reminder))
+    return render_template("mediation/_home_card.html", reminders=reminders, total=total,
+                           label=label)

@@ -266,10 +266,14 @@ def volunteer_new():
     return redirect(url_for(".volunteers"))
 
 
-def _volunteers_page(errors=None, form=None, revealed=False):
-    page = paginate(
+def _volunteer_page():
+    return paginate(
         select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.team, Volunteer.id),
         endpoint=".volunteers")
+
+
+def _volunteers_page(errors=None, form=None, revealed=False, page=None):
+    page = page or _volunteer_page()
     return render_template(
         "tourism/volunteers.html", volunteers=page, page=page, errors=errors or {},
         form=form or {}, revealed=revealed,
@@ -294,6 +298,7 @@ def volunteer_active(tourism_volunteer_id: int):
 def volunteers_reveal():
     """The names and phones of the page of volunteers shown (its number in the form's
     URL), for a role that may reveal; audited. The other pages stay masked."""
-    reveal("tourism_volunteer", None, ["name", "phone"])
+    page = _volunteer_page()
+    reveal("tourism_volunteer", None, ["name", "phone"], ids=[v.id for v in page])
     db.session.commit()
-    return _volunteers_page(revealed=True)
+    return _volunteers_page(revealed=True, page=page)

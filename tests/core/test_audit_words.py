@@ -14,6 +14,7 @@ from app.extensions import db
 from app.station.notices import Notice
 from tests.conftest import within_station
 from tests.core.test_i18n import PO
+from tests.test_page_walk import visible_text
 
 
 def _translated() -> set[tuple]:
@@ -111,3 +112,36 @@ def test_a_stored_datetime_shows_in_local_time(app):
     with app.test_request_context():
         shown = labels._value(StationPlugin, "changed_at", stored, {})
     assert shown.startswith("2026/12/1") and "07:30" in shown  # the next morning in Beijing
+
+
+def test_modules_stations_and_settings_read_as_words(app, demo, make_browser):
+    """Switching a module and changing its settings: the module's name, the station's name
+    and which settings changed, not keys, ids and a Python dict."""
+    admin = make_browser("liuxi-admin")
+    assert admin.post("/s/liuxi/modules/courtyard/enable").status_code == 302
+    form = {"categories": "烦心事\n揪心事", "due_days": "7", "flag_overdue": "true"}
+    assert admin.post("/s/liuxi/modules/courtyard/settings", form).status_code == 302
+    html = admin.get("/s/liuxi/audit?object_type=station_plugin").get_data(as_text=True)
+    rows = visible_text(html)
+    assert "模块：∅ → 小院说事" in rows and "派出所：∅ → 柳溪派出所" in rows
+    assert "设置：已修改：事项类别、事项办理期限（天）" in rows  # what the admin changed
+    for raw in ("courtyard", "{'", "due_days", "categories"):
+        assert raw not in rows, raw
+
+
+def test_an_odd_stored_row_does_not_break_the_log(app, demo, make_browser):
+    from app.audit import record
+
+    def odd():
+        from tenants.models import Station
+
+        station = db.session.scalar(select(Station).where(Station.slug == "dongling"))
+        record("pii.reveal", station_id=station.id, object_type="station_notice",
+               object_id=1, changes={"fields": [{"not": "a name"}], "for": ["x", 1]})
+        record("pii.reveal", station_id=station.id, object_type="nothing_known",
+               object_id=None, changes={"weird": [[1, 2], {"a": None}]})
+        db.session.commit()
+
+    with app.app_context():
+        odd()
+    assert make_browser("dongling-admin").get("/s/dongling/audit").status_code == 200

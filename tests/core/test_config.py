@@ -59,3 +59,13 @@ def test_the_client_address_is_believed_only_from_trusted_proxies(database_url, 
     response = app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
                                      environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert response.text == seen
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "²", "5000"])
+def test_a_page_size_that_would_break_every_list_is_refused_at_start(monkeypatch, tmp_path,
+                                                                     value):
+    monkeypatch.setenv("FENGQIAO_PAGE_SIZE", value)
+    with pytest.raises(config.ConfigError, match="FENGQIAO_PAGE_SIZE"):
+        config.load(str(tmp_path), {"ENV": "development"})
+    monkeypatch.setenv("FENGQIAO_PAGE_SIZE", "20")
+    assert config.load(str(tmp_path), {"ENV": "development"})["PAGE_SIZE"] == 20

@@ -183,12 +183,21 @@ def test_county_it_adds_one_of_the_countys_people(make_browser, app, demo):
 
 
 def test_an_existing_account_of_the_county_is_given_the_role(make_browser, app, demo):
+    with app.app_context():
+        user = find_user("dongling-officer")
+        own = (user.full_name, user.phone)
+    assert own != (NEW_COUNTY_PERSON["full_name"], NEW_COUNTY_PERSON["phone"])
     county = make_browser("county-it")
     response = county.post("/county/demo/users/new", {
         **NEW_COUNTY_PERSON, "username": "dongling-officer", "role": "county_viewer"})
     assert response.status_code == 302  # no link: the account has its password
     page = county.get("/county/demo/users").get_data(as_text=True)
     assert "dongling-officer" in page and "已添加" in page
+    # The name and phone typed are not the account's: it keeps its own, and says so.
+    assert "该账号保留其原有的姓名和手机号，表单中填写的姓名和手机号未被采用" in page
+    with app.app_context():
+        user = find_user("dongling-officer")
+        assert (user.full_name, user.phone) == own
 
 
 def test_wrong_or_unfit_county_people_are_refused_and_nothing_is_written(make_browser, app,

@@ -172,14 +172,12 @@ def test_the_countys_people_get_their_role_as_a_difference(app, tmp_path):
     doc = yaml.safe_load(Path(EXAMPLE).read_text(encoding="utf-8"))
     doc["county"]["users"][1]["role"] = "county_admin"
     doc["county"]["users"] += [
-        {"username": "sq-admin", "full_name": "钱海峰", "role": "县局领导"},  # a station's admin
         {"username": "qs-new", "full_name": "郑新", "role": "County leadership"},
     ]
     path = tmp_path / "county.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     changes = ("~ county user qingshan/qs-it active: no -> yes",
                "~ county user qingshan/qs-lead role: county_viewer -> county_admin",
-               "~ county user qingshan/sq-admin county_viewer",  # enrolment lets it join
                "+ county user qingshan/qs-new county_viewer")
     before = _counts(app)
     dry = _apply(app, path, "--dry-run")
@@ -194,7 +192,7 @@ def test_the_countys_people_get_their_role_as_a_difference(app, tmp_path):
         roles = {m.user.username: (m.role, m.active) for m in db.session.scalars(
             select(Membership).where(Membership.county_id.is_not(None)))}
     assert roles == {"qs-it": ("county_admin", True), "qs-lead": ("county_admin", True),
-                     "sq-admin": ("county_viewer", True), "qs-new": ("county_viewer", True)}
+                     "qs-new": ("county_viewer", True)}
     before = _counts(app)
     again = _apply(app, path)
     assert again.exit_code == 0 and "无需更改" in again.output, again.output

@@ -9,7 +9,6 @@ import pytest
 from psycopg import errors
 from sqlalchemy import select, text
 
-from app.demo import load_modules
 from app.extensions import db
 from tenants.context import county_context, station_context
 from tenants.models import County, Station
@@ -33,16 +32,8 @@ def _tenant_tables() -> list[str]:
 
 @pytest.fixture
 def county_with_data(app, demo):
-    """The demo county with every module's demo data in 东岭 and 青石."""
-    with app.app_context():
-        ids = {}
-        for slug in ("dongling", "qingshi"):
-            station = db.session.scalar(select(Station).where(Station.slug == slug))
-            with station_context(station):
-                load_modules(station)
-            ids[slug] = station.id
-        db.session.commit()
-    return ids
+    """The demo county, which has every module's demo data in 东岭 and 青石 already."""
+    return {slug: demo.station(slug).id for slug in ("dongling", "qingshi")}
 
 
 @pytest.fixture

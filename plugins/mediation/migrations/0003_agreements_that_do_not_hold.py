@@ -8,6 +8,8 @@ Create Date: 2026-12-02 10:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from app.plugin_api import every_station_rows
+
 revision = 'mediation_0003'
 down_revision = 'mediation_0002'
 branch_labels = None
@@ -23,13 +25,14 @@ def upgrade():
         batch_op.add_column(sa.Column('level', sa.Integer(), nullable=True))
         batch_op.create_index('ix_mediation_agreement_case', ['tenant_id', 'case_id'],
                               unique=False)
-    # Until now a case stopped moving once closed, so its level is its agreement's. (An
-    # owner without BYPASSRLS sees no rows here: the page then falls back to the case's.)
-    op.execute(
-        "UPDATE mediation_agreement SET level = (SELECT c.level FROM mediation_case c "
-        "WHERE c.id = mediation_agreement.case_id "
-        "AND c.tenant_id = mediation_agreement.tenant_id)"
-    )
+    # Until now a case stopped moving once closed, so its level is its agreement's; every
+    # station's rows, even for an owner that cannot bypass row security.
+    with every_station_rows('mediation_agreement', 'mediation_case'):
+        op.execute(
+            "UPDATE mediation_agreement SET level = (SELECT c.level FROM mediation_case c "
+            "WHERE c.id = mediation_agreement.case_id "
+            "AND c.tenant_id = mediation_agreement.tenant_id)"
+        )
 
 
 def downgrade():

@@ -119,7 +119,7 @@ def test_a_request_is_scheduled_visited_delivered_and_done(app, admin):
     with app.app_context():
         changes = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "backpack_request", AuditEvent.action == "update",
-            AuditEvent.object_id == str(request_id))).all()
+            AuditEvent.object_id == str(request_id)).order_by(AuditEvent.id)).all()
     statuses = [c["status"] for c in changes if "status" in c]
     assert statuses == [["requested", "scheduled"], ["scheduled", "visited"],
                         ["visited", "done"]]
@@ -549,3 +549,21 @@ def test_lists_page_and_say_how_many(app, admin):
     assert f'data-total="{total}"' in waiting
     api = admin.get("/api/v1/s/liuxi/backpack/requests?page=2").get_json()
     assert (api["total"], api["pages"], len(api["requests"])) == (total, 2, 3)
+
+
+def test_the_assignee_sees_what_the_visit_needs_and_only_while_it_is_open(app, admin,
+                                                                         make_browser):
+    """On the request page too, the officer assigned reveals name, phone and address (not
+    the ID number or a relative's name), and only while the request is still to do."""
+    aux = _user_id(app, "liuxi-aux")
+    request_id = _take(admin, resident_id_number="61072619400101123X")
+    _schedule(admin, request_id, aux)
+    carrier = make_browser("liuxi-aux")
+    shown = carrier.post(f"{BASE}/requests/{request_id}/reveal").get_data(as_text=True)
+    assert "13891601234" in shown and "三组12号" in shown
+    assert "61072619400101123X" not in shown and "6107**********123X" in shown
+    _visit(carrier, request_id, photos_taken="false")  # nothing left: the request is done
+    assert _request(app, request_id).status == "done"
+    assert carrier.post(f"{BASE}/requests/{request_id}/reveal").status_code == 403
+    whole = admin.post(f"{BASE}/requests/{request_id}/reveal").get_data(as_text=True)
+    assert "61072619400101123X" in whole  # a role that may reveal sees the whole record

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.plugin_api import local_today
-from plugins.mediation.models import Agreement, Case, Event, Reminder
+from plugins.mediation.models import Agreement, Case, Event, Party, Reminder
 from tenants.context import station_context
 from tenants.models import Station
 from tests.conftest import within_station
@@ -80,7 +80,7 @@ def test_the_ladder_from_first_talk_to_signed_agreement(app, admin):
     up = _post(admin, app, case_id, "escalate", {"to_level": "3", "reason": "x"})
     assert up.status_code == 400 and "已办结的案件不能升级" in up.get_data(as_text=True)
 
-    printed = admin.get(f"{BASE}/cases/{case_id}/agreement").get_data(as_text=True)
+    printed = admin.post(f"{BASE}/cases/{case_id}/agreement").get_data(as_text=True)
     assert "人民调解协议书" in printed and "疏通排水沟" in printed and "张大山" in printed
     assert _post(admin, app, case_id, "follow-up", {
         "followed_up_on": local_today().isoformat(), "holds": "true",
@@ -233,6 +233,37 @@ def test_reminders_for_overdue_follow_ups_and_stuck_cases(app, admin):
         select(Event.action).where(Event.case_id == agreed_id)).all())[-1] == "follow_up"
 
 
+def test_the_home_card_counts_every_reminder_and_leads_to_all_of_them(app, admin):
+    def many():
+        today = local_today()
+        for n in range(11):
+            db.session.add(Case(title=f"滞留案件{n:02d}", kind="邻里纠纷", source="call",
+                                opened_on=today - timedelta(days=60), level=1,
+                                level_since=today - timedelta(days=40 + n)))
+        db.session.add(Case(title="新近案件", kind="邻里纠纷", source="call", opened_on=today,
+                            level=1, level_since=today))
+        db.session.commit()
+
+    _in_liuxi(app, many)
+    assert app.test_cli_runner().invoke(args=["jobs", "run", "mediation.reminders"]
+                                        ).exit_code == 0
+    home = admin.get("/s/liuxi/").get_data(as_text=True)
+    card = home[home.index('data-module="mediation"'):]
+    card = card[:card.index("</div>")]
+    assert "共 11 条提醒" in card and "最早的 8 条" in card  # not a silent cut
+    assert card.count("长期停留在同一层级") == 8
+    link = re.search(r'href="([^"]*reminder=any[^"]*)"', card).group(1).replace("&amp;", "&")
+    listing = admin.get(link)
+    assert listing.status_code == 200
+    listing = listing.get_data(as_text=True)
+    assert listing.count('data-label="案件"><a href=') == 11 and "共 11 条" in listing
+    assert "新近案件" not in listing and "滞留案件10" in listing
+    assert "共 11 条" in admin.get(f"{BASE}/?reminder=stuck").get_data(as_text=True)
+    assert "没有符合条件的案件" in admin.get(f"{BASE}/?reminder=follow_up").get_data(
+        as_text=True)
+    assert admin.get(f"{BASE}/?reminder=whatever").status_code == 400
+
+
 def test_two_saves_racing_past_the_form_check_still_do_not_overwrite(app, admin):
     """Both requests read version 1; the database lets only the first UPDATE through."""
     from sqlalchemy.orm import Session as OrmSession
@@ -337,16 +368,16 @@ def test_an_agreement_not_kept_is_mediated_again_and_a_second_one_holds(app, adm
     assert "success" in _badge(page)[0]
     assert "一、修建蓄水池" in page and "二、抬高上游出水口" in page
     assert page.count(f'action="/s/liuxi/mediation/cases/{case_id}/follow-up"') == 1
-    latest = admin.get(f"{BASE}/cases/{case_id}/agreement").get_data(as_text=True)
+    latest = admin.post(f"{BASE}/cases/{case_id}/agreement").get_data(as_text=True)
     assert "二、抬高上游出水口" in latest and "未能履行" not in latest
     assert "警务室联调" in latest  # signed at the level it was mediated at
-    earlier = admin.get(f"{BASE}/cases/{case_id}/agreement/{first_id}")
+    earlier = admin.post(f"{BASE}/cases/{case_id}/agreement/{first_id}")
     assert earlier.status_code == 200
     earlier = earlier.get_data(as_text=True)
     assert "一、修建蓄水池" in earlier and "本协议未能履行" in earlier
     assert "百户长初调" in earlier
     other = _open(admin)
-    assert admin.get(f"{BASE}/cases/{other}/agreement/{first_id}").status_code == 404
+    assert admin.post(f"{BASE}/cases/{other}/agreement/{first_id}").status_code == 404
 
     # Counted once, by its new close.
     figures = _figures(app)
@@ -429,7 +460,7 @@ def test_a_case_s_details_are_corrected_version_checked_and_audited(app, admin, 
 
     # CaseForm's rules: a kind from the list, a member, a dispute not begun after opening.
     for bad, message in (({"kind": "打架"}, "请从列表中选择一项"),
-                         ({"officer_id": "999999"}, "请选择本所人员"),
+                         ({"officer_id": "999999"}, "请选择本所民警或所管理员"),
                          ({"dispute_began_on": (local_today() + timedelta(days=1)).isoformat()},
                           "纠纷起始日期不能晚于受理日期"),
                          ({"title": ""}, "")):
@@ -453,14 +484,18 @@ def test_a_case_from_a_courtyard_concern_gets_its_officer_and_can_be_completed(a
 
     officer = make_browser("dongling-officer")
 
-    def concern_and_name():
+    def concern_owned_by_the_officer():
         concern = db.session.scalars(
             select(Concern).where(Concern.status == "open").order_by(Concern.id)).first()
+        concern.owner_id = find_user("dongling-officer").id
+        db.session.commit()
         return concern.id, find_user("dongling-officer").full_name
 
-    concern_id, name = within_station(app, "dongling", concern_and_name)
-    assert officer.post(f"/s/dongling/courtyard/concerns/{concern_id}/handoff",
-                        {"target": "mediation.case"}).status_code == 302
+    concern_id, name = within_station(app, "dongling", concern_owned_by_the_officer)
+    # The admin hands it over; the concern's owner is in charge of the case.
+    assert make_browser("dongling-admin").post(
+        f"/s/dongling/courtyard/concerns/{concern_id}/handoff",
+        {"target": "mediation.case"}).status_code == 302
     case_id = within_station(app, "dongling", lambda: db.session.scalars(
         select(Case.id).order_by(Case.id.desc())).first())
     page = officer.get(f"/s/dongling/mediation/cases/{case_id}").get_data(as_text=True)
@@ -484,15 +519,21 @@ def test_labels_read_right_in_chinese_and_no_ascii_full_stops(app, admin):
     assert re.search(r'<label class="form-label" for="f-to_level">升至', escalate)
     assert "结束日期" not in page
     assert '<label class="form-label" for="f-held_on">调解日期' in page
+    # The attempt's notes are what happened at that attempt, not the dispute's story (经过).
+    attempt = page[page.index(f'action="/s/liuxi/mediation/cases/{case_id}/attempts"'):]
+    assert '<label class="form-label" for="f-notes">调解情况' in attempt
+    assert '<label class="form-label" for="f-narrative">经过' in admin.get(
+        f"{BASE}/cases/{case_id}/edit").get_data(as_text=True)
     assert '<label class="form-label" for="f-name">姓名（名称）' in page
     _attempt(admin, app, case_id)
     _close_with_agreement(admin, app, case_id, "一、疏通排水沟。")
     _post(admin, app, case_id, "follow-up", {"followed_up_on": local_today().isoformat(),
                                              "holds": "false", "notes": "又起争执"})
     _post(admin, app, case_id, "reopen", {"level": "1", "reason": "协议未履行"})
-    for url in (f"{BASE}/cases/{case_id}", f"{BASE}/cases/{case_id}/agreement"):
-        text = re.sub(r"<[^>]+>", "", admin.get(url).get_data(as_text=True))
-        assert re.findall(r"[\u3000-\u9fff][.:] ", text) == [], url
+    for page in (admin.get(f"{BASE}/cases/{case_id}"),
+                 admin.post(f"{BASE}/cases/{case_id}/agreement")):
+        text = re.sub(r"<[^>]+>", "", page.get_data(as_text=True))
+        assert re.findall(r"[\u3000-\u9fff][.:] ", text) == [], page.request.path
     timeline = _in_liuxi(app, lambda: [e.detail for e in db.session.get(Case, case_id).events
                                        if e.detail])
     assert all(": " not in d and ". " not in d for d in timeline), timeline
@@ -549,17 +590,17 @@ def test_the_officer_in_charge_or_a_revealing_role_sees_and_prints_personal_data
     assert "张*山" in page and "张大山" not in page
     assert "/reveal" not in page and "/agreement" not in page
     assert aux.post(f"{BASE}/cases/{case_id}/reveal").status_code == 403
-    assert aux.get(f"{BASE}/cases/{case_id}/agreement").status_code == 403
-    assert aux.get(f"{BASE}/cases/{case_id}/agreement/{agreement_id}").status_code == 403
+    assert aux.post(f"{BASE}/cases/{case_id}/agreement").status_code == 403
+    assert aux.post(f"{BASE}/cases/{case_id}/agreement/{agreement_id}").status_code == 403
 
     officer = make_browser("liuxi-officer")  # in charge
     page = officer.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
     assert f'action="/s/liuxi/mediation/cases/{case_id}/reveal"' in page
     shown = officer.post(f"{BASE}/cases/{case_id}/reveal")
     assert shown.status_code == 200 and "610725197001011234" in shown.get_data(as_text=True)
-    printed = officer.get(f"{BASE}/cases/{case_id}/agreement")
+    printed = officer.post(f"{BASE}/cases/{case_id}/agreement")
     assert printed.status_code == 200 and "张大山" in printed.get_data(as_text=True)
-    assert admin.get(f"{BASE}/cases/{case_id}/agreement").status_code == 200
+    assert admin.post(f"{BASE}/cases/{case_id}/agreement").status_code == 200
     # Lists and the export stay masked for everyone.
     assert "张大山" not in officer.get(f"{BASE}/").get_data(as_text=True)
     with app.app_context():
@@ -619,3 +660,61 @@ def test_the_audit_log_names_the_module_s_records_and_codes_in_words(app, admin)
     assert "导出案件" in exported
     parties = admin.get("/s/liuxi/audit?object_type=mediation_party").get_data(as_text=True)
     assert "纠纷当事人" in parties and "自然人或单位：∅ → 自然人" in parties
+
+
+# -- the demo ------------------------------------------------------------------------------
+
+def _valid_id_number(number: str) -> bool:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], weights, strict=True))
+    return "10X98765432"[total % 11] == number[-1]
+
+
+def test_each_demo_station_has_its_own_parties_and_history(app, demo):
+    from app.users import Membership
+
+    today = local_today()
+
+    def story(slug):
+        def read():
+            station = db.session.scalar(select(Station).where(Station.slug == slug))
+            parties = db.session.scalars(select(Party)).all()
+            cases = db.session.scalars(select(Case)).all()
+            spring = db.session.scalar(select(Case).where(Case.title == "三户共用山泉水纠纷"))
+            return {
+                "ids": {p.id_number for p in parties if p.kind == "person"},
+                "phones": {p.phone for p in parties},
+                "names": {p.name for p in parties if p.kind == "person"},
+                "spring": ([p.name for p in spring.parties], spring.narrative,
+                           [a.holds for a in db.session.scalars(select(Agreement).where(
+                               Agreement.case_id == spring.id).order_by(Agreement.id))]),
+                "cases": [(c.opened_on, c.level, c.outcome, c.officer_id) for c in cases],
+                "in_charge": set(db.session.scalars(select(Membership.user_id).where(
+                    Membership.station_id == station.id,
+                    Membership.role.in_(("station_admin", "officer"))))),
+            }
+        return within_station(app, slug, read)
+
+    dongling, qingshi = story("dongling"), story("qingshi")
+    # Not the same people: no ID number or phone in common, the names mostly different.
+    assert not dongling["ids"] & qingshi["ids"] and not dongling["phones"] & qingshi["phones"]
+    assert len(dongling["names"] & qingshi["names"]) < len(qingshi["names"]) / 4
+    for station in (dongling, qingshi):
+        assert all(_valid_id_number(n) for n in station["ids"]), station["ids"]
+        assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in station["phones"])
+        # The spring story is told in both: its upstream household named in it, two
+        # agreements, the first not kept.
+        names, narrative, holds = station["spring"]
+        assert len(names) == 3 and f"上游{names[0][0]}家" in narrative
+        assert holds == [False, True]
+        # Three months of its own, on several rungs and with several outcomes, in charge
+        # an officer or the admin.
+        assert min(opened for opened, *_rest in station["cases"]) >= today - timedelta(days=96)
+        assert len({level for _o, level, *_rest in station["cases"]}) >= 3
+        assert len({outcome for _o, _l, outcome, _u in station["cases"]}) >= 4
+        assert {uid for *_rest, uid in station["cases"]} - {None} <= station["in_charge"]
+    assert dongling["spring"][0] != qingshi["spring"][0]
+    # The busy station by the county town mediates more than the small one in the hills.
+    assert len(dongling["cases"]) > 1.5 * len(qingshi["cases"])

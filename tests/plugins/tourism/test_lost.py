@@ -371,7 +371,8 @@ def test_only_a_role_that_may_reveal_unmasks_and_every_reveal_is_recorded(app, a
         ("tourism_found_item", {"fields": ["finder_name", "finder_phone", "receiver_name",
                                            "receiver_id_number"]}),
         ("tourism_loss_report", {"fields": ["reporter_name", "reporter_phone"]}),
-        ("tourism_volunteer", {"fields": ["name", "phone"]}),
+        ("tourism_volunteer", {"fields": ["name", "phone"], "ids": events[2][1]["ids"]}),
     ]
+    assert events[2][1]["ids"]  # which volunteers the page showed
     # The list itself stays masked after a reveal.
     assert "孙德胜" not in admin.get(f"{BASE}/volunteers").get_data(as_text=True)
