@@ -77,7 +77,7 @@ class PluginHost:
     def _install(self, app: Flask, plugin: Plugin) -> None:
         for permission in plugin.permissions:
             grant(permission.key, permission.roles)
-        audit_labels.register(plugin.audit_labels)
+        audit_labels.register(plugin)
         for bp in (plugin.blueprint, plugin.api_blueprint, plugin.public_blueprint):
             if bp is not None:
                 app.register_blueprint(bp)

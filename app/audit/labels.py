@@ -72,11 +72,15 @@ EVENT_VALUES = {
 CORE_OBJECTS: dict[str, object] = {}
 
 _extra_labels: dict[str, object] = {}
+_modules: dict[str, object] = {}  # installed modules by key: names, targets, settings
 
 
-def register(labels: dict[str, object]) -> None:
-    """Labels for a module's audit actions and non-table object kinds (the host calls it)."""
-    _extra_labels.update(labels)
+def register(plugin) -> None:
+    """The host tells the log about each installed module it loads: the words for the
+    module's audit actions and non-table object kinds, its name, its handoff targets and
+    its settings' labels."""
+    _modules[plugin.key] = plugin
+    _extra_labels.update(plugin.audit_labels)
 
 
 def extra_object_types() -> list[str]:
@@ -214,12 +218,9 @@ def _kind(model, name: str) -> str | None:
 
 
 def _module_word(kind: str, key: str) -> str:
-    from app.plugin_host import host
-
-    plugins = host().plugins
     if kind == "module":
-        return plugins[key].name if key in plugins else key
-    for plugin in plugins.values():  # a handoff target, e.g. mediation.case
+        return _modules[key].name if key in _modules else key
+    for plugin in _modules.values():  # a handoff target, e.g. mediation.case
         for target in plugin.handoff_targets:
             if target.key == key:
                 return str(target.label)
@@ -228,9 +229,7 @@ def _module_word(kind: str, key: str) -> str:
 
 def _setting_label(key: str) -> str:
     """A module setting's words, from whichever installed module's schema declares it."""
-    from app.plugin_host import host
-
-    for plugin in host().plugins.values():
+    for plugin in _modules.values():
         field_obj = plugin.settings().fields.get(key) if plugin.settings else None
         if field_obj is not None and "label" in field_obj.metadata:
             return str(field_obj.metadata["label"])
