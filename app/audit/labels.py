@@ -7,7 +7,7 @@ maps a field's stored codes to words, and ``__audit_words__`` says that a field 
 module's key (``"module"``) or a handoff target's (``"handoff_target"``). References to
 people, stations and counties are found from the foreign keys. Actions and object kinds
 that are not tables (a route sheet, an export) are labelled by the module that records
-them (``Plugin.audit_labels``) or here, for the core's.
+them (``Plugin.audit_labels``).
 """
 
 from dataclasses import dataclass
@@ -68,9 +68,6 @@ EVENT_VALUES = {
     "assignee": _l("the person assigned"),
 }
 
-# Object kinds of the core that are not a table of their own.
-CORE_OBJECTS: dict[str, object] = {}
-
 _extra_labels: dict[str, object] = {}
 _modules: dict[str, object] = {}  # installed modules by key: names, targets, settings
 
@@ -85,11 +82,11 @@ def register(plugin) -> None:
 
 def extra_object_types() -> list[str]:
     """Registered keys that name object kinds (``backpack_route_sheet``), not actions."""
-    return [k for k in [*_extra_labels, *CORE_OBJECTS] if "." not in k]
+    return [k for k in _extra_labels if "." not in k]
 
 
 def extra_label(key: str) -> str | None:
-    label = _extra_labels.get(key) or CORE_OBJECTS.get(key)
+    label = _extra_labels.get(key)
     return str(label) if label is not None else None
 
 

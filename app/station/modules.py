@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 from app.access import require
 from app.extensions import db
 from app.forms import Lines, Rows
-from app.modules import ModuleError, configure, disable, enable, module_names, station_modules
+from app.modules import ModuleError, configure, disable, enable, station_modules
 from app.permissions import STATION_MODULES
 from app.plugin_contract import Plugin
 from app.plugin_host import effective_settings, host
@@ -60,9 +60,6 @@ def _plugin(key: str) -> Plugin:
     if plugin is None:
         abort(404)
     return plugin
-
-
-bp.add_app_template_global(module_names)
 
 
 @bp.get("/modules")

@@ -4,6 +4,7 @@ from flask_babel import format_datetime, gettext
 
 from app.audit.labels import object_label
 from app.audit.viewer import ACTION_LABELS, action_label
+from app.modules import module_names
 from app.pii import mask
 from app.users import ROLE_LABELS
 
@@ -25,4 +26,5 @@ def init_app(app) -> None:
     app.add_template_global(_role_label, "role_label")
     app.add_template_global(action_label)
     app.add_template_global(object_label)
+    app.add_template_global(module_names)
     app.add_template_global(ACTION_LABELS, "action_labels")

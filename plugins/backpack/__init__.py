@@ -50,4 +50,5 @@ plugin = Plugin(
     requires=("appointments",),
     object_url=object_url,
     home_card=home_card,
+    audit_labels={"backpack_route_sheet": _l("Route sheet")},
 )

@@ -145,3 +145,20 @@ def test_an_odd_stored_row_does_not_break_the_log(app, demo, make_browser):
     with app.app_context():
         odd()
     assert make_browser("dongling-admin").get("/s/dongling/audit").status_code == 200
+
+
+def test_every_kind_of_object_and_action_a_module_audits_has_words(app):
+    """What modules record by hand (a reveal, an export, a route sheet) reads as words too."""
+    from pathlib import Path
+
+    from app.audit.viewer import action_label
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in
+                       (Path(__file__).resolve().parents[2] / "plugins").rglob("*.py"))
+    objects = set(re.findall(r'reveal\(\s*"([a-z_]+)"', source))
+    objects |= set(re.findall(r'audit_event\(\s*"[a-z_.]+",\s*object_type="([a-z_]+)"', source))
+    actions = set(re.findall(r'audit_event\(\s*"([a-z_.]+)"', source))
+    assert {"backpack_route_sheet", "mediation_case"} <= objects and actions
+    with app.test_request_context():
+        assert [o for o in sorted(objects) if labels.object_label(o) == o] == []
+        assert [a for a in sorted(actions) if action_label(a) == a] == []
