@@ -6,12 +6,13 @@ so is a database that was never migrated, for every command at once (:class:`_Co
 """
 
 import sys
+from contextlib import contextmanager
 
 import click
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InternalError, ProgrammingError
 
 from app.audit.chain import act_as_cli
 from app.enrolment import echo_invitations
@@ -69,6 +70,19 @@ def _fail(errors: dict[str, str]) -> None:
     for field, message in errors.items():
         click.echo(f"  {field}: {message}", err=True)
     sys.exit(2)
+
+
+@contextmanager
+def _as_owner():
+    """What only the database owner may do: the app's own role is refused by PostgreSQL,
+    and the command says how to run it instead of failing with a traceback."""
+    try:
+        yield
+    except (ProgrammingError, InternalError) as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        _fail({"database": _("Only the database owner may do this. Run the command with "
+                             "the owner's DATABASE_URL (the one migrations use).")})
 
 
 def register_commands(app) -> None:
@@ -249,10 +263,11 @@ def user_create(username, full_name, phone, county_slug, station_slug, role, pla
         errors = _password_problem(password)
         if errors:
             _fail(errors)
-        user = User(**data, is_platform_admin=True)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.commit()
+        with _as_owner():
+            user = User(**data, is_platform_admin=True)
+            db.session.add(user)
+            user.set_first_password(password)
+            db.session.commit()
         click.echo(_("User %(username)s created.", username=user.username))
         return
     _enrol_from_cli(data, place, password)
@@ -335,8 +350,9 @@ def user_set_password(username, password):
         _fail({"username": _("No such user.")})
     if len(password) < MIN_LENGTH:
         _fail({"password": _("Use at least %(n)d characters.", n=MIN_LENGTH)})
-    user.set_password(password)
-    db.session.commit()
+    with _as_owner():
+        user.set_password_as_owner(password)
+        db.session.commit()
     click.echo(_("Password changed for %(username)s.", username=user.username))
 
 
@@ -347,21 +363,52 @@ def audit_group():
 
 @audit_group.command("verify")
 @click.option("--chain", default=None, help="only this chain, e.g. station:3")
+@click.option("--heads", "heads_file", type=click.Path(dir_okay=False), default=None,
+              help="a published heads document (default: the newest in the heads folder)")
 @with_appcontext
-def audit_verify(chain):
-    """Check every hash chain; exit 1 naming the first bad row of each broken chain."""
-    from app.audit import verify
+def audit_verify(chain, heads_file):
+    """Check every hash chain against its keys and the last published heads; exit 1
+    naming the first bad row of each broken chain. Run it with the owner's DATABASE_URL:
+    the app's own role reads no chain outside its context."""
+    from pathlib import Path
 
+    from app.audit import heads, verify
+
+    path = Path(heads_file) if heads_file else heads.latest()
+    try:
+        published = heads.load(path) if path else None
+    except heads.BadHeads as exc:
+        click.echo(_("The heads document %(path)s cannot be trusted: %(why)s",
+                     path=path, why=exc), err=True)
+        click.echo(_("Audit log verification FAILED."), err=True)
+        sys.exit(1)
+    if path is None:
+        click.echo(_("No published heads found: checking the chains among themselves only."),
+                   err=True)
     # One snapshot: rows committed while verifying must not look like removed ones.
     postgres = db.engine.dialect.name == "postgresql"
     options = {"isolation_level": "REPEATABLE READ"} if postgres else {}
-    with db.engine.connect().execution_options(**options) as connection, connection.begin():
-        result = verify(connection, only_chain=chain)
+    with _as_owner(), db.engine.connect().execution_options(**options) as connection, \
+            connection.begin():
+        result = verify(connection, only_chain=chain, published=published)
     if result.ok:
         click.echo(_("Audit log intact: %(rows)d rows in %(chains)d chains.",
                      rows=result.rows, chains=result.chains))
+        if path:
+            click.echo(_("Checked against the heads published in %(path)s.", path=path))
         return
     for problem in result.problems:
         click.echo(problem, err=True)
     click.echo(_("Audit log verification FAILED."), err=True)
     sys.exit(1)
+
+
+@audit_group.command("publish")
+@with_appcontext
+def audit_publish():
+    """Sign every chain's head and publish it outside the database now (the scheduler
+    does it every hour)."""
+    from app.audit import heads
+
+    path = heads.publish()
+    click.echo(_("Heads of the audit chains published in %(path)s.", path=path))

@@ -58,6 +58,28 @@ def _page_size(value: str | None) -> int:
     return int(value)
 
 
+def _audit_keys(value: str | None, development: bool, secret: str) -> dict[str, bytes]:
+    """The keys of the audit chain's links, ``id:secret,id:secret`` with the one that
+    signs new rows first (older ones stay to verify older rows). Kept out of the
+    database, so whoever can write to it cannot recompute a link."""
+    if not value or not value.strip():
+        if not development:
+            raise ConfigError(
+                "FENGQIAO_AUDIT_KEYS is not set. Set it to `<key id>:<long random value>` "
+                "(e.g. `2026a:` followed by `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`), from a Secret the database never sees.")
+        return {"dev": f"audit:{secret}".encode()}
+    keys = {}
+    for part in value.split(","):
+        key_id, _, key = part.strip().partition(":")
+        if not key_id or len(key_id) > 32 or not key_id.isascii() or len(key) < 16:
+            raise ConfigError("FENGQIAO_AUDIT_KEYS must be `<id>:<secret>` pairs separated by "
+                              "commas, each id at most 32 ASCII characters and each secret "
+                              "at least 16 characters.")
+        keys[key_id] = key.encode()
+    return keys
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
     overrides = overrides or {}
@@ -102,6 +124,14 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "THROTTLE_ADDRESS_LIMIT": int(os.environ.get("THROTTLE_ADDRESS_LIMIT", 20)),
         "THROTTLE_WINDOW_SECONDS": int(os.environ.get("THROTTLE_WINDOW_SECONDS", 900)),
         "INVITE_TTL_HOURS": 72,
+        "AUDIT_KEYS": _audit_keys(os.environ.get("FENGQIAO_AUDIT_KEYS"), development, secret),
+        # Where the signed heads of the audit chains are published, outside the database
+        # (a mounted volume or bucket); they are also logged, for the log pipeline to ship.
+        "AUDIT_HEADS_DIR": os.environ.get("FENGQIAO_AUDIT_HEADS_DIR")
+        or str(Path(instance_path) / "audit-heads"),
+        # Strict-Transport-Security outside development: browsers then refuse plain HTTP.
+        "HSTS_SECONDS": 0 if development else int(os.environ.get("FENGQIAO_HSTS_SECONDS",
+                                                                 31536000)),
         "BASE_URL": _base_url(os.environ.get("FENGQIAO_BASE_URL"), development),
         # Modules not packaged yet, as "package.module:plugin", besides the entry points.
         "EXTRA_PLUGINS": [r for r in os.environ.get("FENGQIAO_EXTRA_PLUGINS", "").split(",")

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.forms import Form, Text, length, one_of, validate
 from app.users import Invitation, Membership, User, find_user, normalise_username
+from tenants.context import county_context, station_context
 from tenants.models import County, Station
 
 USERNAME_RE = r"^[a-z0-9][a-z0-9._-]{2,63}$"
@@ -136,9 +137,9 @@ def enrol(
     created = user is None
     if created:
         user = User(username=normalise_username(username), full_name=full_name, phone=phone)
-        if password:
-            user.set_password(password)
         db.session.add(user)
+        if password:
+            user.set_first_password(password)
     elif any(
         (station is not None and m.station_id == station.id)
         or (county is not None and m.county_id == county.id)
@@ -150,11 +151,17 @@ def enrol(
         if stations and only_in(user, county):  # only being a station's admin is in the way
             raise IsStationAdmin(username, stations)
         raise BelongsElsewhere(username)
-    membership = Membership(user=user, station=station, county=county, role=role)
-    db.session.add(membership)
-    token = None
-    if created and not user.password_hash:
-        _invitation, token = Invitation.issue(user, current_app.config["INVITE_TTL_HOURS"])
+    # The place's own context: the database lets it touch its own people only. What the
+    # caller changed before is written first, in the caller's context.
+    db.session.flush()
+    with station_context(station) if station is not None else county_context(county):
+        membership = Membership(user=user, station=station, county=county, role=role)
+        db.session.add(membership)
+        db.session.flush()
+        token = None
+        if created and not user.password_set_at:
+            _invitation, token = Invitation.issue(user, current_app.config["INVITE_TTL_HOURS"])
+        db.session.flush()  # in the place's context, not whenever the caller commits
     return Enrolment(membership=membership, created_user=created, invite_token=token)
 
 

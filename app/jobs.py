@@ -171,21 +171,20 @@ def _run_in_app(path: str, station_id: int | None, args, kwargs, key: str | None
     fn = _resolve(path)
     token = system_actor.set(f"job:{path}")
     try:
-        if key is not None and not _claim(key, path, station_id):
-            log.info("job %s already done (key %s): skipped", path, key)
-            return None
         if station_id is None:
             scope = enter(None)  # never the caller's station
             try:
-                result = fn(*args, **kwargs)
+                result = _claimed(fn, args, kwargs, path, station_id, key)
             finally:
                 leave(scope)
         else:
             station = db.session.get(Station, station_id)
             if station is None:
                 raise LookupError(f"station {station_id} does not exist")
+            # The key is claimed in the station's context: the database lets a station's
+            # job see and write its own keys only.
             with station_context(station):
-                result = fn(*args, **kwargs)
+                result = _claimed(fn, args, kwargs, path, station_id, key)
         db.session.commit()
         return result
     except Exception:
@@ -193,6 +192,13 @@ def _run_in_app(path: str, station_id: int | None, args, kwargs, key: str | None
         raise
     finally:
         system_actor.reset(token)
+
+
+def _claimed(fn, args, kwargs, path: str, station_id: int | None, key: str | None):
+    if key is not None and not _claim(key, path, station_id):
+        log.info("job %s already done (key %s): skipped", path, key)
+        return None
+    return fn(*args, **kwargs)
 
 
 def _claim(key: str, path: str, station_id: int | None) -> bool:

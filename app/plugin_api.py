@@ -22,6 +22,7 @@ from app import audit
 from app.access import can, require
 from app.clock import day_arg, local_now, local_today
 from app.demo import demo_random, demo_scale
+from app.exports import append_safe_row, safe_cell
 from app.extensions import db
 from app.forms import (
     Form,
@@ -73,14 +74,15 @@ __all__ = [
     "ALL_ROLES", "COUNTY_ROLES", "KEY_RE", "STATION_PII", "STATION_ROLES", "STATION_VIEW",
     "AlreadyHandedOff", "Form", "Handoff", "HandoffTarget", "Job", "Lines", "Metric",
     "NavEntry", "Page", "Period", "Permission", "Plugin", "Receipt", "Rows", "Station",
-    "TenantScoped", "Text", "ValidationError", "api_blueprint", "audit_event", "blueprint",
-    "can", "choices", "client_address", "current_role", "current_station", "current_user",
-    "day_arg", "db", "demo_random", "demo_scale", "disable_row_security",
-    "enable_row_security", "enqueue", "every_station_rows", "fields", "get_or_404", "hand_off",
-    "handoff_targets", "handoffs_from", "handoffs_to", "length", "load", "local_now",
-    "local_today", "mask", "may_reveal", "members", "one_of", "outbox_messages", "paginate",
-    "public_blueprint", "queue_message", "rate_limit", "require", "reveal", "role_from_word",
-    "role_label", "settings", "tenant_foreign_key", "user_names", "utcnow", "validate",
+    "TenantScoped", "Text", "ValidationError", "api_blueprint", "append_safe_row",
+    "audit_event", "blueprint", "can", "choices", "client_address", "current_role",
+    "current_station", "current_user", "day_arg", "db", "demo_random", "demo_scale",
+    "disable_row_security", "enable_row_security", "enqueue", "every_station_rows", "fields",
+    "get_or_404", "hand_off", "handoff_targets", "handoffs_from", "handoffs_to", "length",
+    "load", "local_now", "local_today", "mask", "may_reveal", "members", "one_of",
+    "outbox_messages", "paginate", "public_blueprint", "queue_message", "rate_limit",
+    "require", "reveal", "role_from_word", "role_label", "safe_cell", "settings",
+    "tenant_foreign_key", "user_names", "utcnow", "validate",
 ]
 
 ALL_ROLES = STATION_ROLES + COUNTY_ROLES

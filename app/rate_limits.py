@@ -28,6 +28,9 @@ class RateLimit(db.Model):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     hits: Mapped[int] = mapped_column(default=0)
     window_start: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The window's length: on PostgreSQL the app's role may restart a window, or delete
+    # a counter, only once it has run out (0: a counter from before this was kept).
+    window_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 def hits(key: str, per_seconds: int) -> tuple[int, timedelta]:
@@ -51,13 +54,14 @@ def count(key: str, per_seconds: int, limit: int | None = None) -> bool:
         db.session.execute(delete(RateLimit).where(RateLimit.window_start < now - keep))
         try:
             with db.session.begin_nested():
-                db.session.add(RateLimit(key=key[:200], hits=1, window_start=now))
+                db.session.add(RateLimit(key=key[:200], hits=1, window_start=now,
+                                         window_seconds=per_seconds))
         except IntegrityError:
             # Two first hits raced to create the row: count this one on the winner's.
             return count(key, per_seconds, limit)
         return False
     if row.window_start + timedelta(seconds=per_seconds) <= now:
-        row.hits, row.window_start = 1, now
+        row.hits, row.window_start, row.window_seconds = 1, now, per_seconds
         return False
     if limit is not None and row.hits >= limit:
         return True

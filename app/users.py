@@ -14,9 +14,10 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import password_store
 from app.extensions import db
-from app.passwords import hash_password, verify_password
 from app.permissions import COUNTY_ROLES, STATION_ROLES
+from tenants.context import presenting
 from tenants.models import County, Station, utcnow
 
 ROLE_LABELS = {
@@ -50,18 +51,19 @@ def role_from_word(word: str) -> str | None:
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __label__ = _l("User account")
-    __labels__ = {"username": _l("Username"), "password_hash": _l("Password"),
+    __labels__ = {"username": _l("Username"), "password_set_at": _l("Password set"),
                   "is_platform_admin": _l("Platform admin"), "locale": _l("Language"),
                   "session_version": _l("Sessions"), "last_sign_in_at": _l("Last sign-in")}
     __pii__ = {"full_name": "name", "phone": "phone"}
-    __audit_redact__ = {"password_hash"}
     __audit_ignore__ = {"session_version", "last_sign_in_at"}  # sign-ins have their own events
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # When the password was last set (None: invited, not yet signed up). The hash itself
+    # is in ``user_password``, which the app's database role cannot read.
+    password_set_at: Mapped[datetime | None]
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
@@ -81,12 +83,42 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = hash_password(password)
-        self.session_version = (self.session_version or 0) + 1
+    def set_first_password(self, password: str) -> None:
+        """The password of a new account (made with one by the CLI or the demo)."""
+        self._password_set()  # written with the new account's row, in its own flush
+        db.session.flush()  # the account needs its id
+        if not password_store.set_first(self.id, password):
+            raise ValueError(f"{self.username} has a password already")
 
     def check_password(self, password: str) -> bool:
-        return verify_password(self.password_hash, password)
+        return password_store.check(self.id, password)
+
+    def change_password(self, current: str, new: str) -> bool:
+        """A new password, proved by the current one; False if ``current`` is wrong."""
+        if not password_store.change(self.id, current, new):
+            return False
+        self._password_set()
+        return True
+
+    def set_password_as_owner(self, password: str) -> None:
+        """A new password with no proof: only the database owner may (the CLI)."""
+        db.session.flush()
+        password_store.set_as_owner(self.id, password)
+        self._password_set()
+
+    @classmethod
+    def accept_invitation(cls, token: str, password: str) -> "User | None":
+        """Set the password through invitation link ``token``; the account, or None."""
+        user_id = password_store.set_by_invitation(_digest(token), password)
+        user = db.session.get(cls, user_id) if user_id is not None else None
+        if user is not None:
+            user._password_set()
+        return user
+
+    def _password_set(self) -> None:
+        # Every other session ends; the change is audited through this row.
+        self.password_set_at = utcnow()
+        self.session_version = (self.session_version or 0) + 1
 
     def active_memberships(self) -> list["Membership"]:
         return [m for m in self.memberships if m.active and _target_active(m)]
@@ -162,6 +194,7 @@ class Invitation(db.Model):
     @classmethod
     def issue(cls, user: User, ttl_hours: int) -> tuple["Invitation", str]:
         """Create an invitation; return it and the token, which is never stored."""
+        db.session.flush()  # the membership first: the invitation's policy looks for it
         cls.revoke_open(user)
         token = secrets.token_urlsafe(32)
         invitation = cls(
@@ -184,7 +217,11 @@ class Invitation(db.Model):
 
     @classmethod
     def find_valid(cls, token: str) -> "Invitation | None":
-        invitation = db.session.scalar(select(cls).where(cls.token_hash == _digest(token)))
+        """The open invitation of link ``token``; the link's digest is presented to the
+        database, whose policy shows no other invitation."""
+        digest = _digest(token)
+        with presenting(digest):
+            invitation = db.session.scalar(select(cls).where(cls.token_hash == digest))
         if invitation is None or invitation.used_at or invitation.expires_at < utcnow():
             return None
         return invitation

@@ -82,7 +82,16 @@ def recurring_schedule(connection):
                 run, config["JOB_QUEUE"], args=("app.workers:tick", None, (job.key, job.cron)),
                 cron=job.cron, name=job.key, job_timeout=config["JOB_TIMEOUT_SECONDS"],
             )
+    # The core's own: the audit chains' heads, published outside the database hourly.
+    scheduler.register(
+        run, config["JOB_QUEUE"], args=("app.audit.heads:publish", None, ()),
+        cron=AUDIT_HEADS_CRON, name="audit.publish_heads",
+        job_timeout=config["JOB_TIMEOUT_SECONDS"],
+    )
     return scheduler
+
+
+AUDIT_HEADS_CRON = "17 * * * *"
 
 
 def tick(key: str, cron: str) -> int:

@@ -1,7 +1,7 @@
 """The county console: every station of the county, onboarding (stations and the county's
 own people) and the county's audit log."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.access import require
+from app.audit import heads
 from app.audit.models import AuditEvent
 from app.audit.viewer import page_of
 from app.enrolment import (
@@ -215,3 +216,23 @@ def audit_log():
     return render_template(
         "audit/list.html", result=page_of(base, request.args), stations=stations
     )
+
+
+@bp.get("/audit/heads")
+@require(COUNTY_AUDIT)
+def audit_heads():
+    """The county's chains' heads, signed now: county IT prints them (or keeps the file)
+    each month, and `fengqiao audit verify --heads` later checks the log against them."""
+    stations = db.session.scalars(
+        select(Station).where(Station.county_id == g.county.id).order_by(Station.name)).all()
+    own = heads.of_county(heads.current(db.session.connection()), g.county.id,
+                          [s.id for s in stations])
+    doc = heads.document(own)
+    if request.args.get("format") == "json":
+        response = jsonify(doc)
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="audit-heads-{g.county.slug}.json"')
+        return response
+    names = {f"county:{g.county.id}": g.county.name}
+    names |= {f"station:{s.id}": s.name for s in stations}
+    return render_template("county/audit_heads.html", doc=doc, names=names)

@@ -66,3 +66,48 @@ def enter(scope: TenantScope | None):
 
 def leave(token) -> None:
     _scope.reset(token)
+
+
+# Besides the station or county: the account the code acts for (a signed-in user, or the
+# account signing in) and the digest of a link being opened (an invitation). The global
+# tables' row policies read them; they widen nothing of the station-owned tables.
+_user: ContextVar[int | None] = ContextVar("fengqiao_acting_user", default=None)
+_token: ContextVar[str | None] = ContextVar("fengqiao_presented_token", default=None)
+
+
+def acting_user_id() -> int | None:
+    return _user.get()
+
+
+def presented_token() -> str | None:
+    return _token.get()
+
+
+@contextmanager
+def acting_for(user_id: int | None) -> Iterator[None]:
+    """Act for account ``user_id`` meanwhile (its own row, sessions and links)."""
+    token = _user.set(user_id)
+    try:
+        yield
+    finally:
+        _user.reset(token)
+
+
+def act_for(user_id: int | None):
+    """:func:`acting_for` without a ``with`` block (a request's signed-in user); returns
+    the token for :func:`stop_acting`."""
+    return _user.set(user_id)
+
+
+def stop_acting(token) -> None:
+    _user.reset(token)
+
+
+@contextmanager
+def presenting(digest: str) -> Iterator[None]:
+    """Open the row of a link whose digest is ``digest`` (an invitation) meanwhile."""
+    token = _token.set(digest)
+    try:
+        yield
+    finally:
+        _token.reset(token)

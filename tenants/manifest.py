@@ -236,7 +236,14 @@ def _apply(spec: dict, outcome: Outcome) -> None:
     if county is None:
         county = create_county({"slug": spec["county"]["slug"], "name": spec["county"]["name"]})
         outcome.changes.append(f"+ county {county.slug} {county.name}")
-    elif county.name != spec["county"]["name"]:
+    # Everything else is the county's act, in its context: the database refuses a change
+    # to another county's people or stations.
+    with county_context(county):
+        _apply_to(county, spec, outcome)
+
+
+def _apply_to(county: County, spec: dict, outcome: Outcome) -> None:
+    if county.name != spec["county"]["name"]:
         outcome.changes.append(
             f"~ county {county.slug} name: {county.name} -> {spec['county']['name']}"
         )
@@ -263,28 +270,27 @@ def _apply(spec: dict, outcome: Outcome) -> None:
                 f"county.{name}: {message}" for name, message in exc.errors.items()
             ]
 
-    with county_context(county):
-        for i, item in spec["stations"]:
-            where = _where(i, item)
-            station = existing.get(item["slug"])
-            if station is not None and station.county_id != county.id:
-                outcome.problems.append(
-                    f"{where}.slug: " + _("this short name belongs to a station of another county")
-                )
-                continue
-            try:
-                if station is None:
-                    station = _create(county, item, outcome, users)
-                else:
-                    _update(station, item, outcome, users)
-            except OnboardingError as exc:
-                outcome.problems += [
-                    f"{where}.{name}: {message}" for name, message in exc.errors.items()
-                ]
-                continue
-            if item["modules"] is not None:
-                _modules(station, item["modules"], where, outcome)
-        db.session.flush()
+    for i, item in spec["stations"]:
+        where = _where(i, item)
+        station = existing.get(item["slug"])
+        if station is not None and station.county_id != county.id:
+            outcome.problems.append(
+                f"{where}.slug: " + _("this short name belongs to a station of another county")
+            )
+            continue
+        try:
+            if station is None:
+                station = _create(county, item, outcome, users)
+            else:
+                _update(station, item, outcome, users)
+        except OnboardingError as exc:
+            outcome.problems += [
+                f"{where}.{name}: {message}" for name, message in exc.errors.items()
+            ]
+            continue
+        if item["modules"] is not None:
+            _modules(station, item["modules"], where, outcome)
+    db.session.flush()
 
 
 def _create(county: County, item: dict, outcome: Outcome, users: dict) -> Station:

@@ -12,7 +12,7 @@ from app import audit
 from app.enrolment import AlreadyMember, BelongsElsewhere, Enrolment, PersonForm, enrol
 from app.extensions import db
 from app.forms import Form, Text, ValidationError, length, load, validate
-from tenants.context import station_context
+from tenants.context import county_context, station_context
 from tenants.models import SLUG_RE, County, Station
 
 SLUG_RULE = validate.Regexp(
@@ -83,9 +83,10 @@ def create_station(county: County, data: dict, admin_password: str | None = None
     errors.update({f"admin_{k}": v for k, v in person_errors.items()})
     if errors:
         raise OnboardingError(errors)
-    station = Station(county=county, name=clean["name"], slug=clean["slug"])
-    db.session.add(station)
-    db.session.flush()
+    with county_context(county):  # the database lets a county open its own stations only
+        station = Station(county=county, name=clean["name"], slug=clean["slug"])
+        db.session.add(station)
+        db.session.flush()
     # Open the station's own chain, so `audit verify` can tell a whole removed chain.
     audit.record("station.open", station_id=station.id, object_type="station",
                  object_id=station.id)

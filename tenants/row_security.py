@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import Pool
 
-from tenants.context import current_scope
+from tenants.context import acting_user_id, current_scope, presented_token
 
 POLICY = "station_rows"
 
@@ -92,11 +92,23 @@ def on_postgresql(*statements: str) -> None:
 # --- the app role ----------------------------------------------------------------------
 
 AUDIT_TABLE = "audit_event"
+# Read and written only through the owner's functions (0007_global_walls).
+_THROUGH_FUNCTIONS = ("audit_chain", "user_password")
+_FUNCTIONS = (
+    "fengqiao_scope_stations()", "fengqiao_scope_users()", "fengqiao_is_owner(oid)",
+    "fengqiao_password_settings(integer)", "fengqiao_password_matches(integer, text)",
+    "fengqiao_password_first(integer, text)", "fengqiao_password_change(integer, text, text)",
+    "fengqiao_password_by_invitation(text, text)", "fengqiao_audit_next(text)",
+    "fengqiao_audit_write(bigint, text, integer, text, timestamp, integer, integer, integer,"
+    " text, text, text, text, json, text, text, text, text)",
+    "fengqiao_audit_heads()",
+)
 
 
 def grant_app_role(connection: Connection, role: str) -> None:
-    """Give ``role`` what the app needs on every table and sequence, and no more: the
-    audit log is append-only for it. Run by the owner after each upgrade, so a module's
+    """Give ``role`` what the app needs on every table and sequence, and no more: it
+    appends to the audit log and checks passwords only through the owner's functions, and
+    reads the log of its context only. Run by the owner after each upgrade, so a module's
     new tables are covered too."""
     quoted = connection.dialect.identifier_preparer.quote(role)
     exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
@@ -105,10 +117,12 @@ def grant_app_role(connection: Connection, role: str) -> None:
     for statement in (
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-        f"REVOKE UPDATE, DELETE, TRUNCATE ON {AUDIT_TABLE} FROM {quoted}",
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {AUDIT_TABLE} FROM {quoted}",
+        *(f"REVOKE ALL ON {t} FROM {quoted}" for t in _THROUGH_FUNCTIONS),
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {quoted}",
+        f"REVOKE TRUNCATE ON ALL TABLES IN SCHEMA public FROM {quoted}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
-        f"GRANT EXECUTE ON FUNCTION fengqiao_scope_stations() TO {quoted}",
+        *(f"GRANT EXECUTE ON FUNCTION {f} TO {quoted}" for f in _FUNCTIONS),
     ):
         connection.execute(text(statement))
 
@@ -121,11 +135,14 @@ _APPLIED = "fengqiao.rls_scope"
 _TRANSACTION_CONTROL = ("SAVEPOINT", "ROLLBACK", "RELEASE")
 
 
-def _wanted() -> tuple[str, str]:
-    scope = current_scope()
-    if scope is None:
-        return ("", "")
-    return (str(scope.county_id), "" if scope.station_id is None else str(scope.station_id))
+def _wanted() -> tuple[str, str, str, str]:
+    scope, user, token = current_scope(), acting_user_id(), presented_token()
+    return (
+        "" if scope is None else str(scope.county_id),
+        "" if scope is None or scope.station_id is None else str(scope.station_id),
+        "" if user is None else str(user),
+        token or "",
+    )
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -139,7 +156,9 @@ def _apply_scope(conn, cursor, statement, parameters, context, executemany) -> N
     with cursor.connection.cursor() as setter:
         setter.execute(
             "SELECT set_config('fengqiao.county_id', %s, true),"
-            " set_config('fengqiao.station_id', %s, true)",
+            " set_config('fengqiao.station_id', %s, true),"
+            " set_config('fengqiao.user_id', %s, true),"
+            " set_config('fengqiao.token', %s, true)",
             wanted,
         )
     conn.info[_APPLIED] = wanted

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.access import county_role, role_permissions, station_role
 from app.extensions import db, login_manager
-from tenants.context import TenantScope, enter, leave
+from tenants.context import TenantScope, act_for, enter, leave, stop_acting
 from tenants.models import County, Station
 
 
@@ -107,10 +107,21 @@ def _county_default(endpoint, values) -> None:
         values["county_slug"] = g.county.slug
 
 
+def act_for_request(user_id: int) -> None:
+    """The rest of this request acts for account ``user_id`` (the signed-in user, or the
+    one signing in): the database then lets it touch that account's own rows."""
+    if g.get("acting_token") is not None:  # another account before (an invitation taken
+        stop_acting(g.acting_token)       # up while signed in as someone else)
+    g.acting_token = act_for(user_id)
+
+
 def leave_tenant(exc=None) -> None:
     token = g.pop("tenant_token", None)
     if token is not None:
         leave(token)
+    acting = g.pop("acting_token", None)
+    if acting is not None:
+        stop_acting(acting)
 
 
 def init_app(app) -> None:

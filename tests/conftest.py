@@ -18,6 +18,8 @@ from app import create_app
 from app.extensions import db
 
 PG = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
+# Apps built in production mode by tests need their audit key, like production does.
+os.environ.setdefault("FENGQIAO_AUDIT_KEYS", "test-key:not-a-secret-test-audit-key")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
@@ -108,6 +110,22 @@ def app(database_urls, tmp_path_factory):
     yield create_app(_settings(app_url))
 
 
+_OWNER = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def owner_app(app, database_urls):
+    """The app connected as the database owner: what county IT's CLI does with the
+    owner's URL (make a platform admin, set a password without proof, verify the log)."""
+    _OWNER["app"] = create_app(_settings(database_urls[0]))
+    return _OWNER["app"]
+
+
+def owner_context():
+    """An app context as the database owner, for helpers that read every audit chain."""
+    return _OWNER["app"].app_context()
+
+
 def _emptying_sql(tables, serial) -> str:
     """One round trip that empties ``tables`` (children first) and, on PostgreSQL, starts
     their ids again from 1. DELETE, not TRUNCATE: on tables this small TRUNCATE's fixed
@@ -138,6 +156,42 @@ def _clean_database(app, owner_engine):
         else:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+    # Heads published by the test describe chains that are gone now.
+    for published in Path(app.config["AUDIT_HEADS_DIR"]).glob("heads-*.json"):
+        published.unlink()
+
+
+# -- raw SQL past the app, for the tests of what the database itself refuses ---------------
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture
+def as_app(database_url):
+    """A raw connection as the app's role, outside SQLAlchemy and its listeners: what an
+    SQL injection or a compromised pod has."""
+    import psycopg
+
+    with psycopg.connect(_dsn(database_url)) as conn:
+        yield conn
+
+
+@pytest.fixture
+def as_owner(database_urls):
+    import psycopg
+
+    with psycopg.connect(_dsn(database_urls[0])) as conn:
+        yield conn
+
+
+def set_scope(conn, county="", station="", user="", token="") -> None:
+    """Set the per-transaction context the way the app does."""
+    conn.execute("SELECT set_config('fengqiao.county_id', %s, true),"
+                 " set_config('fengqiao.station_id', %s, true),"
+                 " set_config('fengqiao.user_id', %s, true),"
+                 " set_config('fengqiao.token', %s, true)",
+                 tuple(str(v) for v in (county, station, user, token)))
 
 
 # -- for tests that run the app's own processes ---------------------------------------------
@@ -297,12 +351,15 @@ class Browser:
         if csrf:
             data.setdefault("csrf_token", self.token())
         response = self.client.post(url, data=data, **kwargs)
+        if response.status_code == 302 and url.startswith(("/auth/sign-in", "/auth/invite/")):
+            self._token = None  # signing in starts a new session with a new token
         self._remember_token(response)
         return response
 
     def token(self):
         if self._token is None:
-            self.get("/auth/sign-in")
+            # The sign-in page, or the home page it sends a signed-in person to.
+            self.get("/auth/sign-in", follow_redirects=True)
         return self._token
 
     def _remember_token(self, response):

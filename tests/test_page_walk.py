@@ -30,6 +30,7 @@ DOT_IN_CHINESE = re.compile(r"[\u4e00-\u9fff）》”][.] ")
 
 def visible_text(page: str) -> str:
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<code\b.*?</code>", " ", page, flags=re.S | re.I)  # commands, not words
     shown = re.findall(r'(?:placeholder|title|aria-label)="([^"]*)"', page)
     page = re.sub(r"<[^>]+>", " ", page)
     return html.unescape(" ".join([page, *shown]))

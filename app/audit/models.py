@@ -37,6 +37,8 @@ class AuditEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The key that signed ``hash`` (None: a row from before keyed links, plain SHA-256).
+    key_id: Mapped[str | None] = mapped_column(String(32))
     hash: Mapped[str] = mapped_column(String(64))
 
 

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "auth.sign_out": _l("Signed out"),
     "auth.sign_in_failed": _l("Failed sign-in"),
     "auth.sign_in_refused": _l("Sign-in refused (throttled)"),
+    "auth.invitation_accepted": _l("Set their password from an invitation link"),
     "pii.reveal": _l("Viewed personal data unmasked"),
     "station.open": _l("Station opened"),
     "module.handoff": _l("Handed to another module (with personal data)"),

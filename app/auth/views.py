@@ -3,14 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import audit
+from app import audit, password_store, user_sessions
 from app.auth import throttle
 from app.auth.safe_redirect import safe_next
 from app.extensions import db, login_manager
 from app.forms import Form, Text, length, load
-from app.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from app.passwords import MIN_LENGTH
 from app.users import Invitation, User, find_user, normalise_username
 from tenants.models import utcnow
+from tenants.web import act_for_request
 
 bp = Blueprint("auth", __name__)
 
@@ -27,8 +28,10 @@ def load_user(user_id: str) -> User | None:
         # can still be shown instead of failing again.
         db.session.rollback()
         return None
-    if user is None or not user.active or str(user.session_version) != version_part:
+    if user is None or not user.active or str(user.session_version) != version_part \
+            or not user_sessions.current_is_live(user.id):
         return None
+    act_for_request(user.id)
     return user
 
 
@@ -85,8 +88,8 @@ def _attempt(username: str, password: str, errors: dict) -> int:
         db.session.commit()
         return 429
     user = find_user(username)
-    # Verify even for unknown accounts, so the answer's timing does not tell them apart.
-    password_ok = user.check_password(password) if user else verify_password(None, password)
+    # Checked even for unknown accounts, so the answer's timing does not tell them apart.
+    password_ok = password_store.check(user.id if user else None, password)
     if user is None or not user.active or not password_ok:
         throttle.fail(username, address)
         record_for_user(user, "auth.sign_in_failed", username=username)
@@ -94,10 +97,9 @@ def _attempt(username: str, password: str, errors: dict) -> int:
         errors["_schema"] = _("Wrong username or password, or the account is disabled.")
         return 401
     throttle.succeed(username)
-    if needs_rehash(user.password_hash):
-        # Stronger argon2 parameters reach stored hashes as people sign in.
-        user.password_hash = hash_password(password)
+    act_for_request(user.id)
     user.last_sign_in_at = utcnow()
+    user_sessions.start(user.id)  # a new session and CSRF token: nothing from before
     record_for_user(user, "auth.sign_in")
     db.session.commit()
     login_user(user)
@@ -108,6 +110,7 @@ def _attempt(username: str, password: str, errors: dict) -> int:
 @login_required
 def sign_out():
     record_for_user(current_user, "auth.sign_out")
+    user_sessions.end_current()  # a copy of this cookie opens nothing from now on
     db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
@@ -135,10 +138,14 @@ def accept_invite(token: str):
     if request.method == "POST":
         data, errors = load(SetPasswordForm(), request.form)
         data = _check_confirm(data, errors)
-        if data:
-            user = invitation.user
-            user.set_password(data["password"])
-            Invitation.revoke_open(user)
+        user = data and User.accept_invitation(token, data["password"])
+        if data and user is None:  # used or expired while the form was open
+            db.session.rollback()
+            return render_template("auth/invite_invalid.html"), 404
+        if user:
+            act_for_request(user.id)
+            user_sessions.start(user.id)
+            record_for_user(user, "auth.invitation_accepted")
             db.session.commit()
             login_user(user)
             flash(_("Your password is set. Welcome!"), "success")
@@ -159,12 +166,11 @@ def account():
     if request.method == "POST":
         data, errors = load(ChangePasswordForm(), request.form)
         data = _check_confirm(data, errors)
-        if data and not current_user.check_password(data["current"]):
+        if data and not current_user.change_password(data["current"], data["password"]):
             errors["current"] = _("The current password is wrong.")
             data = None
         if data:
-            current_user.set_password(data["password"])
-            Invitation.revoke_open(current_user)
+            user_sessions.end_others(current_user.id)
             db.session.commit()
             login_user(current_user._get_current_object())  # new session version, same session
             flash(_("Your password has been changed. Other sessions are signed out."), "success")

@@ -12,9 +12,9 @@ from app.plugin_api import ALL_ROLES, Job, NavEntry, Permission, Plugin
 
 from .api import api
 from .demo import demo_data
-from .jobs import send_reminders
+from .jobs import release_holds, send_reminders
 from .metrics import METRICS
-from .models import Booking, Slot
+from .models import Booking, Day, Slot
 from .public import public
 from .schemas import Settings
 from .views import bp, home_card
@@ -35,7 +35,7 @@ plugin = Plugin(
     blueprint=bp,
     api_blueprint=api,
     public_blueprint=public,
-    models=(Slot, Booking),
+    models=(Slot, Day, Booking),
     settings=Settings,
     permissions=(
         Permission("appointments.view", _l("See appointments and the service catalogue"),
@@ -47,7 +47,9 @@ plugin = Plugin(
                          "appointments.view"),),
     metrics=METRICS,
     jobs=(Job("appointments.send_reminders", send_reminders, "0 17 * * *",
-              _l("Remind people booked for tomorrow")),),
+              _l("Remind people booked for tomorrow")),
+          Job("appointments.release_holds", release_holds, "*/5 * * * *",
+              _l("Give back the places of online bookings not confirmed in time"))),
     demo_data=demo_data,
     home_card=home_card,
 )

@@ -1,7 +1,9 @@
 """Demo data: window appointments from two months back to a few days ahead, booked
 online, by phone and by WeChat (seed 002, 圣人涧: phone and WeChat booking to spread the
 summer queue), as many a day as the station is busy; most people came, a few did not, a
-few cancelled. Made-up names and numbers."""
+few cancelled; and, the day after tomorrow, four online bookings a script seems to have
+made (one network, numbers one after another, one name) for the suspicious-bookings
+page. Made-up names and numbers."""
 
 from datetime import datetime, timedelta
 
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.plugin_api import Station, db, demo_random, demo_scale, local_now, local_today
 
-from .booking import Full, bookable, cancel, place
+from .booking import Full, bookable, cancel, client_digest, place
 from .hours import Hours
 from .models import ARRIVED, NO_SHOW, ONLINE, PHONE, WALK_IN, WECHAT, Booking
 
@@ -50,5 +52,22 @@ def demo_data(station: Station) -> dict[str, int]:
                 cancel(booking)
             elif datetime.combine(day, start) < now:
                 booking.status = NO_SHOW if k % 6 == 0 else ARRIVED
+    _made_up(station, hours, services, starts, today + timedelta(days=2), k)
     db.session.flush()
     return ids
+
+
+def _made_up(station, hours, services, starts, day, k) -> None:
+    """Four online bookings that look fake, for the page that finds them."""
+    while not hours.is_open(day):
+        day += timedelta(days=1)
+    if not services or len(starts) < 4:
+        return
+    network = client_digest("203.0.113.7")  # a documentation address
+    for n, start in enumerate(starts[-4:]):
+        try:
+            place(station, services[0], day, start, name="张伟",
+                  phone=f"15800001{(k + n) % 1000:03d}", channel=ONLINE, hours=hours,
+                  client_hash=network)
+        except Full:
+            continue

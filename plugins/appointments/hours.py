@@ -25,6 +25,7 @@ class Hours:
     closed_weekdays: frozenset[int]
     closed_dates: frozenset[date]
     days_ahead: int
+    online_share: int = 100  # per cent of a service's day open to online booking
 
     @classmethod
     def of_station(cls) -> "Hours":
@@ -34,7 +35,7 @@ class Hours:
             slot_minutes=config["slot_minutes"], capacity=config["capacity"],
             closed_weekdays=frozenset(WEEKDAYS.index(d) for d in config["closed_weekdays"]),
             closed_dates=frozenset(date.fromisoformat(d) for d in config["closed_dates"]),
-            days_ahead=config["book_days_ahead"],
+            days_ahead=config["book_days_ahead"], online_share=config["online_share"],
         )
 
     def is_open(self, day: date) -> bool:
@@ -45,6 +46,11 @@ class Hours:
         left at the end of a period, shorter than a slot, is not offered)."""
         return [clock(start) for opens, closes in self.periods
                 for start in range(opens, closes - self.slot_minutes + 1, self.slot_minutes)]
+
+    @property
+    def online_places(self) -> int:
+        """A service's places a day that residents may take online (rounded down)."""
+        return self.capacity * len(self.starts()) * self.online_share // 100
 
     def ends(self, starts: time) -> time:
         return clock(starts.hour * 60 + starts.minute + self.slot_minutes)

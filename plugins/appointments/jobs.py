@@ -1,4 +1,5 @@
-"""The module's recurring job: the evening before, remind everyone booked for tomorrow."""
+"""The module's recurring jobs: the evening before, remind everyone booked for tomorrow;
+every few minutes, give back the places of holds nobody confirmed."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ from sqlalchemy import select
 
 from app.plugin_api import db, local_today, queue_message, settings
 
-from .booking import reminder_text
+from .booking import release_expired, reminder_text
 from .models import BOOKED, Booking
 
 
@@ -29,3 +30,11 @@ def send_reminders() -> int:
     db.session.flush()
     return queued
 
+
+
+def release_holds() -> int:
+    """Release the holds whose time ran out (the pages do it too as they count places;
+    this keeps the day at the window right when nobody opens them). Returns how many."""
+    released = release_expired()
+    db.session.flush()
+    return released

@@ -6,10 +6,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 # Keyed by the codes of models.py (which takes these words for the audit log).
-STATUS_LABELS = {"booked": _l("Booked"), "arrived": _l("Came"), "no_show": _l("Did not come"),
-                 "cancelled": _l("Cancelled")}
-STATUS_STYLES = {"booked": "primary", "arrived": "success", "no_show": "warning",
-                 "cancelled": "secondary"}
+STATUS_LABELS = {"held": _l("Waiting for the text code"), "booked": _l("Booked"),
+                 "arrived": _l("Came"), "no_show": _l("Did not come"),
+                 "cancelled": _l("Cancelled"), "released": _l("Released")}
+STATUS_STYLES = {"held": "info", "booked": "primary", "arrived": "success",
+                 "no_show": "warning", "cancelled": "secondary", "released": "dark"}
+RELEASE_LABELS = {"expired": _l("The hold ran out"), "tries": _l("Too many wrong codes"),
+                  "suspect": _l("Looks fake or malicious"),
+                  "duplicate": _l("Booked more than once"),
+                  "unconfirmed": _l("Never confirmed"), "other": _l("Other reason")}
 CHANNEL_LABELS = {"online": _l("Online"), "phone": _l("By phone"), "wechat": _l("By WeChat"),
                   "walk_in": _l("At the counter")}
 MODE_LABELS = {"appointment": _l("By appointment"), "window": _l("At the window"),
@@ -34,4 +39,5 @@ def template_helpers() -> dict:
     """What the module's templates, staff and public, use to show its codes."""
     return {"status_labels": STATUS_LABELS, "status_styles": STATUS_STYLES,
             "channel_labels": CHANNEL_LABELS, "mode_labels": MODE_LABELS,
+            "release_labels": RELEASE_LABELS,
             "day_label": day_label, "hhmm": hhmm}

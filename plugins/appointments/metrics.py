@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.plugin_api import Metric, Period, db
 
-from .models import ARRIVED, CANCELLED, NO_SHOW, Booking
+from .models import ARRIVED, CANCELLED, HELD, NO_SHOW, RELEASED, Booking
 
 
 def _by_status(period: Period) -> dict[str, int]:
@@ -17,9 +17,10 @@ def _by_status(period: Period) -> dict[str, int]:
 
 
 def booked(period: Period) -> int:
-    """Appointments for days in the period, not counting those cancelled."""
+    """Appointments for days in the period, not counting those cancelled, released or
+    still waiting for their text code."""
     counts = _by_status(period)
-    return sum(n for status, n in counts.items() if status != CANCELLED)
+    return sum(n for status, n in counts.items() if status not in (CANCELLED, RELEASED, HELD))
 
 
 def attended(period: Period) -> int:
@@ -46,7 +47,7 @@ def cancelled(period: Period) -> int:
 METRICS = (
     Metric("appointments.booked", _l("Appointments"), _l("appointments"), booked,
            _l("Appointments at the window for days in the period, not counting those "
-              "cancelled.")),
+              "cancelled, released or still waiting for their text code.")),
     Metric("appointments.attended", _l("People who came"), _l("people"), attended),
     Metric("appointments.no_show", _l("People who did not come"), _l("people"), no_shows),
     Metric("appointments.no_show_share", _l("No-show share"), "%", no_show_share,

@@ -22,7 +22,9 @@ from app.plugin_api import (
 )
 
 from .hours import WEEKDAYS, minutes
-from .models import STAFF_CHANNELS
+from .models import STAFF_CHANNELS, STAFF_REASONS
+
+HOLD_MINUTES = 15  # how long an online booking waits for its text code
 
 WINDOW, APPOINTMENT, HOME = "window", "appointment", "home"
 MODES = (WINDOW, APPOINTMENT, HOME)
@@ -158,6 +160,15 @@ class Settings(Form):
         validate=validate.Range(1, 100, error=_l("Enter a number from 1 to 100.")),
         metadata={"label": _l("People per time slot and service")},
     )
+    online_share = fields.Integer(
+        load_default=50,
+        validate=validate.Range(0, 100, error=_l(
+            "Enter a percentage from 0 to 100, e.g. 50.")),
+        metadata={"label": _l("Share of each day's places open to online booking (%)"),
+                  "help": _l("Per service and day, rounded down. The rest is kept for "
+                             "bookings staff make for callers and at the counter; 0 "
+                             "closes online booking.")},
+    )
     closed_weekdays = Weekdays(
         maximum_length=10, load_default=lambda: ["sunday"],
         metadata={"label": _l("Days the window is closed"),
@@ -179,6 +190,14 @@ class Settings(Form):
         metadata={"label": _l("Remind people the day before"),
                   "help": _l("A text message at 17:00 with the time, the code and the "
                              "documents to bring.")},
+    )
+    sms_confirm = fields.Boolean(
+        load_default=False,
+        # The help names HOLD_MINUTES: change both together.
+        metadata={"label": _l("Confirm online bookings with a code sent by text"),
+                  "help": _l("An online booking holds its place for 15 minutes until the "
+                             "resident enters the code texted to the phone on the booking "
+                             "page; a hold not confirmed by then is released.")},
     )
 
     @validates_schema
@@ -253,3 +272,24 @@ class CancelForm(Form):
         if "phone" in data:
             data["phone"] = _digits(data["phone"])
         return data
+
+
+class CodeForm(Form):
+    """The code texted to the phone, to confirm a held booking."""
+
+    code = Text(required=True, validate=validate.Regexp(
+        r"^[0-9]{6}$", error=_l("Please enter the 6 digits of the code.")))
+
+    @pre_load
+    def _clean(self, data, **kwargs):
+        data = dict(data)
+        if "code" in data:
+            data["code"] = _digits(data["code"])
+        return data
+
+
+class ReleaseForm(Form):
+    """Staff giving back the places of bookings that look fake."""
+
+    reason = Text(required=True, validate=one_of(STAFF_REASONS))
+    note = Text(load_default=None, validate=length(100))

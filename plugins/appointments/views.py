@@ -1,10 +1,13 @@
 """Staff pages: the day's appointments at the window (who came, who did not), booking for
-a caller on the phone, WeChat or at the counter, and the station's service catalogue."""
+a caller on the phone, WeChat or at the counter, online bookings that look fake (to give
+their places back), and the station's service catalogue."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.plugin_api import (
@@ -25,9 +28,29 @@ from app.plugin_api import (
 
 from . import booking as rules
 from .hours import Hours
-from .labels import CHANNEL_LABELS, STATUS_LABELS, WEEKDAY_NAMES, day_label, hhmm, template_helpers
-from .models import ARRIVED, BOOKED, CANCELLED, NO_SHOW, STAFF_CHANNELS, Booking
-from .schemas import StaffBookingForm
+from .labels import (
+    CHANNEL_LABELS,
+    RELEASE_LABELS,
+    STATUS_LABELS,
+    WEEKDAY_NAMES,
+    day_label,
+    hhmm,
+    template_helpers,
+)
+from .models import (
+    ARRIVED,
+    BOOKED,
+    CANCELLED,
+    HELD,
+    LIVE,
+    NO_SHOW,
+    ONLINE,
+    STAFF_CHANNELS,
+    STAFF_REASONS,
+    Booking,
+    Day,
+)
+from .schemas import ReleaseForm, StaffBookingForm
 
 KEY = "appointments"
 VIEW, HANDLE = "appointments.view", "appointments.handle"
@@ -53,6 +76,7 @@ def index():
             flash(_("No booking has the code %(code)s.", code=code[:20]), "warning")
         else:
             return redirect(url_for(".index", day=found.day.isoformat()) + f"#b{found.id}")
+    rules.release_expired_now()
     return _day_page(day_arg(request.args.get("day")) or local_today())
 
 
@@ -63,9 +87,14 @@ def _day_page(day: date, revealed: bool = False, errors=None):
     counts = {status: 0 for status in STATUS_LABELS}
     for b in bookings:
         counts[b.status] += 1
+    online = db.session.execute(
+        select(Day.service, Day.online).where(Day.day == day, Day.online > 0)
+        .order_by(Day.service)).all()
     return render_template(
         "appointments/day.html", day=day, bookings=bookings, counts=counts,
-        revealed=revealed, errors=errors or {},
+        revealed=revealed, errors=errors or {}, online=online,
+        online_places=Hours.of_station().online_places,
+        suspects=len(_suspects()),
         people=user_names(b.handled_by for b in bookings),
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
     ), (400 if errors else 200)
@@ -113,6 +142,7 @@ def new():
     hours = Hours.of_station()
     offered = rules.bookable()
     errors, form, free = {}, request.form, None
+    rules.release_expired_now()
     if request.method == "POST":
         data, errors = load(StaffBookingForm(services=offered), form)
         if data:
@@ -138,6 +168,102 @@ def new():
         starts=choices((hhmm(s), hhmm(s)) for s in hours.starts()),
         channels=choices((c, CHANNEL_LABELS[c]) for c in STAFF_CHANNELS),
     ), (400 if errors else 200)
+
+
+# -- online bookings that look fake --------------------------------------------------------
+
+# What makes online bookings look made up rather than made by residents: the day a
+# script emptied a service's online places, the bookings came from a few networks, under
+# numbers one after another and the same few names.
+ALIKE = 3  # live online bookings from one network, under one name, or different
+# numbers alike but for their last three digits
+
+
+@dataclass(frozen=True)
+class Suspect:
+    booking: Booking
+    # Why it looks fake: (rule, how many bookings share it), rule one of network, range,
+    # name, held (waiting for its text code).
+    reasons: tuple[tuple[str, int], ...]
+
+
+def _suspects() -> list[Suspect]:
+    """The live online bookings from today on that look fake, each once with every reason,
+    those of one cluster next to each other."""
+    rows = db.session.scalars(
+        select(Booking).where(Booking.channel == ONLINE, Booking.status.in_(LIVE),
+                              Booking.day >= local_today())
+        .order_by(Booking.day, Booking.starts, Booking.id)
+    ).all()
+    reasons: dict[int, list] = {}
+    cluster: dict[int, int] = {}  # booking id -> the first cluster it was found in
+    for rule, key, size in (
+            ("network", lambda b: b.client_hash, len),
+            ("range", lambda b: b.phone[:8], lambda g: len({b.phone for b in g})),
+            ("name", lambda b: b.name, len)):
+        alike: dict[str, list] = {}
+        for b in rows:
+            if key(b):
+                alike.setdefault(key(b), []).append(b)
+        for group in (g for g in alike.values() if size(g) >= ALIKE):
+            number = len(set(cluster.values()))
+            for b in group:
+                reasons.setdefault(b.id, []).append((rule, size(group)))
+                cluster.setdefault(b.id, number)
+    for b in rows:
+        if b.status == HELD:
+            reasons.setdefault(b.id, []).append(("held", 0))
+    order = {b.id: n for n, b in enumerate(rows)}
+    found = [b for b in rows if b.id in reasons]
+    found.sort(key=lambda b: (cluster.get(b.id, len(rows)), order[b.id]))
+    return [Suspect(b, tuple(reasons[b.id])) for b in found]
+
+
+@bp.get("/suspicious")
+@require(VIEW)
+def suspicious():
+    rules.release_expired_now()
+    return _suspicious_page({}, {})
+
+
+def _suspicious_page(errors, form, status=200):
+    return render_template(
+        "appointments/suspicious.html", suspects=_suspects(), errors=errors, form=form,
+        alike=ALIKE,
+        chosen={int(i) for i in request.form.getlist("ids") if i.isdigit()},
+        reasons=choices((r, RELEASE_LABELS[r]) for r in STAFF_REASONS),
+    ), status
+
+
+@bp.post("/suspicious/release")
+@require(HANDLE)
+def release():
+    """Give back the places of the chosen online bookings, all or none."""
+    wanted = {int(i) for i in request.form.getlist("ids") if i.isdigit()}
+    data, errors = load(ReleaseForm(), request.form)
+    if not wanted:
+        errors = {**errors, "ids": _("Choose at least one booking to release.")}
+    if errors:
+        return _suspicious_page(errors, request.form, 400)
+    # Another station's booking is a 404 before anything changes.
+    chosen = [get_or_404(Booking, i) for i in sorted(wanted)]
+    closed = [b for b in chosen if b.channel != ONLINE or b.status not in LIVE]
+    if closed:
+        return _suspicious_page({"_schema": _(
+            "Nothing was released: %(codes)s can no longer be released (handled, cancelled "
+            "or released meanwhile, or booked by staff). The list below is up to date.",
+            codes="、".join(b.code for b in closed))}, request.form, 400)
+    for b in chosen:
+        if not rules.release(b, data["reason"], by=current_user.id, note=data["note"]):
+            db.session.rollback()  # taken meanwhile by someone else's tap: none released
+            return _suspicious_page({"_schema": _(
+                "Nothing was released: %(codes)s changed meanwhile. The list below is up to "
+                "date.", codes=b.code)}, request.form, 400)
+    db.session.commit()
+    flash(ngettext("%(num)d booking released: its place is free again.",
+                   "%(num)d bookings released: their places are free again.", len(chosen)),
+          "success")
+    return redirect(url_for(".suspicious"))
 
 
 # -- the catalogue -------------------------------------------------------------------------

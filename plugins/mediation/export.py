@@ -1,4 +1,5 @@
-"""The station's monthly report as XLSX (openpyxl): one row per case, personal data masked."""
+"""The station's monthly report as XLSX (openpyxl): one row per case, personal data masked,
+every row written by ``append_safe_row`` so no typed text becomes a formula."""
 
 from io import BytesIO
 
@@ -7,7 +8,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.plugin_api import local_today, mask
+from app.plugin_api import append_safe_row, local_today, mask
 
 from .labels import label
 
@@ -19,12 +20,12 @@ def workbook_response(cases, parties, ladder, officers, not_kept=frozenset()):
     header = [_("No."), _("Opened on"), _("Title"), _("Kind"), _("Village"), _("Source"),
               _("Parties"), _("Level"), _("Status"), _("Outcome"), _("Closed on"),
               _("Officer in charge"), _("Dispute began on")]
-    sheet.append(header)
+    append_safe_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for case in cases:
         names = "、".join(mask("name", p.name) for p in parties.get(case.id, []))
-        sheet.append([
+        append_safe_row(sheet, [
             case.id, case.opened_on, case.title, case.kind, case.village or "",
             label("source", case.source), names, ladder.name(case.level),
             label("status", case.status),

@@ -52,7 +52,8 @@ def test_every_audited_table_and_field_has_words_in_both_languages(app):
     assert untranslated == []
 
 
-def test_the_viewer_shows_words_local_times_and_a_list_of_objects(app, demo, make_browser):
+def test_the_viewer_shows_words_local_times_and_a_list_of_objects(owner_app, app, demo,
+                                                                  make_browser):
     def change_a_notice():
         notice = db.session.scalars(select(Notice).order_by(Notice.id)).first()
         notice.pinned = not notice.pinned
@@ -73,7 +74,7 @@ def test_the_viewer_shows_words_local_times_and_a_list_of_objects(app, demo, mak
     assert '<option value="station_notice" selected>通知</option>' in html
 
     # Times are the county's (Asia/Shanghai, UTC+8), in the table and in changed fields.
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.object_type == "station_notice", AuditEvent.action == "update"))
         utc = event.created_at

@@ -1,11 +1,12 @@
 """Signing in and out: landing pages, throttling, CSRF, redirects, sessions."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.users import Membership, find_user
+from tenants.context import station_context
 
 
 def test_officer_lands_on_their_station_home(make_browser, demo):
@@ -34,11 +35,11 @@ def test_county_user_lands_on_county_console(make_browser, demo):
     assert page.request.path == "/county/demo/"
 
 
-def test_wrong_password_is_refused_and_audited(browser, app, demo):
+def test_wrong_password_is_refused_and_audited(owner_app, browser, app, demo):
     response = browser.sign_in("dongling-officer", "not-the-password")
     assert response.status_code == 401
     assert "用户名或密码错误" in response.get_data(as_text=True)
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         actions = db.session.scalars(select(AuditEvent.action)).all()
     assert "auth.sign_in_failed" in actions
 
@@ -135,8 +136,9 @@ def test_deactivated_member_loses_the_station(make_browser, app, demo):
     with app.app_context():
         user = find_user("dongling-officer")
         membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
-        membership.active = False
-        db.session.commit()
+        with station_context(membership.station):  # the station's own act
+            membership.active = False
+            db.session.commit()
     assert b.get("/s/dongling/").status_code == 404
 
 
@@ -161,16 +163,79 @@ def test_password_change_validates(make_browser, demo):
     assert make_browser().sign_in("dongling-officer").status_code == 302  # unchanged
 
 
-def test_old_hash_parameters_are_upgraded_on_sign_in(browser, app, demo):
+def test_old_hash_parameters_are_upgraded_on_sign_in(browser, app, demo, owner_engine):
     from argon2 import PasswordHasher
 
     from app.passwords import needs_rehash
 
     with app.app_context():
-        user = find_user("dongling-officer")
-        user.password_hash = PasswordHasher(time_cost=2, memory_cost=2048).hash("fengqiao-demo")
-        db.session.commit()
-        assert needs_rehash(user.password_hash)
+        user_id = find_user("dongling-officer").id
+    old = PasswordHasher(time_cost=2, memory_cost=2048).hash("fengqiao-demo")
+    assert needs_rehash(old)
+    stored = text("SELECT password_hash FROM user_password WHERE user_id = :u")
+    with owner_engine.begin() as conn:  # the hashes are the owner's to read
+        conn.execute(text("UPDATE user_password SET password_hash = :h WHERE user_id = :u"),
+                     {"h": old, "u": user_id})
     assert browser.sign_in("dongling-officer").status_code == 302
-    with app.app_context():
-        assert not needs_rehash(find_user("dongling-officer").password_hash)
+    with owner_engine.connect() as conn:
+        new = conn.scalar(stored, {"u": user_id})
+    assert new != old and not needs_rehash(new)
+
+
+# -- sessions that really end ---------------------------------------------------------------
+
+def _copy_cookies(source, target):
+    for cookie in source.client._cookies.values():
+        target.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain,
+                                 path=cookie.path)
+
+
+def test_a_cookie_copied_before_sign_out_opens_nothing_after(make_browser, browser, demo):
+    officer = make_browser("dongling-officer")
+    assert officer.get("/s/dongling/").status_code == 200
+    _copy_cookies(officer, browser)  # what a thief takes from the phone
+    assert browser.get("/s/dongling/").status_code == 200
+    officer.post("/auth/sign-out")
+    stolen = browser.get("/s/dongling/")
+    assert stolen.status_code == 302 and "/auth/sign-in" in stolen.headers["Location"]
+
+
+def test_signing_out_one_device_leaves_the_others(make_browser, demo):
+    phone, desk = make_browser("dongling-officer"), make_browser("dongling-officer")
+    phone.post("/auth/sign-out")
+    assert desk.get("/s/dongling/").status_code == 200
+
+
+def test_a_password_change_ends_every_other_session(make_browser, browser, demo):
+    desk, phone = make_browser("dongling-officer"), make_browser("dongling-officer")
+    _copy_cookies(desk, browser)
+    assert desk.post("/auth/account", {"current": "fengqiao-demo", "password": "a-new-pass-1",
+                                       "confirm": "a-new-pass-1"}).status_code == 302
+    assert desk.get("/s/dongling/").status_code == 200  # this one goes on
+    for other in (phone, browser):
+        assert other.get("/s/dongling/").status_code == 302
+
+
+def test_the_csrf_token_is_new_after_signing_in(browser, demo):
+    before = browser.token()
+    assert browser.sign_in("dongling-officer").status_code == 302
+    after = browser.token()
+    assert after != before
+    # A form posted with the token from before signing in is refused.
+    refused = browser.post("/auth/sign-out", {"csrf_token": before})
+    assert refused.status_code == 400
+    assert browser.post("/auth/sign-out").status_code == 302
+
+
+def test_hsts_outside_development(monkeypatch, tmp_path):
+    from app import create_app
+
+    monkeypatch.setenv("FENGQIAO_INSTANCE", str(tmp_path))
+    production = create_app({"ENV": "production", "SECRET_KEY": "x" * 32,
+                             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    response = production.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    development = create_app({"ENV": "development", "SECRET_KEY": "x" * 32,
+                              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"})
+    assert "Strict-Transport-Security" not in development.test_client().get(
+        "/healthz").headers

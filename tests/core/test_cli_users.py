@@ -10,6 +10,7 @@ from app import config
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.users import Membership, User, find_user
+from tests.conftest import PG
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000(/auth/invite/\S+)")
 
@@ -24,7 +25,7 @@ def _counts(app):
                      for t in (User, Membership))
 
 
-def test_county_it_and_leadership_are_created_from_the_cli(app, demo, make_browser):
+def test_county_it_and_leadership_are_created_from_the_cli(owner_app, app, demo, make_browser):
     it = _cli(app, "user", "create", "--username", "demo-it2", "--name", "周建明",
               "--county", "demo", "--role", "county_admin")
     assert it.exit_code == 0, it.output
@@ -43,7 +44,7 @@ def test_county_it_and_leadership_are_created_from_the_cli(app, demo, make_brows
     lead_browser = make_browser("demo-lead2", "county-lead-pass")
     assert lead_browser.get("/county/demo/dashboard").status_code == 200
     assert lead_browser.get("/county/demo/stations/new").status_code == 403
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         rows = db.session.scalars(select(AuditEvent).where(
             AuditEvent.object_type == "membership", AuditEvent.county_id == demo.county.id,
             AuditEvent.actor_name.startswith("cli:"))).all()
@@ -112,16 +113,29 @@ def test_messages_follow_fengqiao_lang(app, demo, monkeypatch):
     assert "role: Choose one of: county_admin, county_viewer." in result.output
 
 
-def test_a_platform_admin_is_still_asked_for_a_password(app, demo, make_browser):
-    refused = _cli(app, "user", "create", "--username", "county-it", "--name", "管理员",
+def test_a_platform_admin_is_still_asked_for_a_password(app, owner_app, demo, make_browser):
+    refused = _cli(owner_app, "user", "create", "--username", "county-it", "--name", "管理员",
                    "--platform-admin")
     assert refused.exit_code == 2 and "该用户名已被占用" in refused.output  # before asking
-    result = _cli(app, "user", "create", "--username", "it-root", "--name", "管理员",
+    result = _cli(owner_app, "user", "create", "--username", "it-root", "--name", "管理员",
                   "--platform-admin", input="root-pass-123\nroot-pass-123\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert find_user("it-root").is_platform_admin
     assert make_browser("it-root", "root-pass-123").get("/county/demo/users").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG, reason="the database owner is PostgreSQL's")
+def test_the_app_role_cannot_make_a_platform_admin_or_set_a_password(app, demo):
+    made = _cli(app, "user", "create", "--username", "it-root", "--name", "管理员",
+                "--platform-admin", input="root-pass-123\nroot-pass-123\n")
+    assert made.exit_code == 2 and "数据库所有者" in made.output, made.output
+    reset = _cli(app, "user", "set-password", "dongling-admin",
+                 input="a-new-pass-123\na-new-pass-123\n")
+    assert reset.exit_code == 2 and "数据库所有者" in reset.output, reset.output
+    with app.app_context():
+        assert find_user("it-root") is None
 
 
 STATION = ["station", "create", "--county", "demo", "--name", "北坡派出所", "--slug", "beipo",

@@ -114,13 +114,15 @@ def test_a_concern_handed_to_another_module_shows_where_it_went(sample_browser, 
     bad = admin.post(f"/s/dongling/courtyard/concerns/{concern_id}/handoff", {"target": "nope"})
     assert bad.status_code == 400
     with sample_app.app_context():
-        actions = db.session.scalars(
-            select(AuditEvent.object_type).where(AuditEvent.object_type == "module_handoff",
-                                                 AuditEvent.action == "create")
-        ).all()
+        station = db.session.scalar(select(Station).where(Station.slug == "dongling"))
+        with station_context(station):  # the station's own log
+            actions = db.session.scalars(
+                select(AuditEvent.object_type).where(AuditEvent.object_type == "module_handoff",
+                                                     AuditEvent.action == "create")
+            ).all()
+            moved = db.session.scalar(
+                select(AuditEvent).where(AuditEvent.action == "module.handoff"))
     assert actions == ["module_handoff"]
-    with sample_app.app_context():
-        moved = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "module.handoff"))
     assert moved.changes == {"target": "intake.item", "personal_data": ["name", "phone"]}
     # Switched off, the link stays as text: the target's page is not offered.
     assert admin.post("/s/dongling/modules/intake/disable").status_code == 302
@@ -170,10 +172,10 @@ def test_a_public_page_opens_without_an_account_in_its_station_only(sample_app, 
         station = db.session.scalar(select(Station).where(Station.slug == "dongling"))
         with station_context(station):
             messages = db.session.scalars(select(OutboxMessage)).all()
+            # Queued on a public page: audited with the address, the phone masked.
+            event = db.session.scalars(select(AuditEvent).where(
+                AuditEvent.object_type == "outbox_message")).one()
         assert [(m.to_phone, m.source, m.status) for m in messages] == [
             ("13800001111", "intake", "pending")]
-        # Queued on a public page: audited with the address, the phone masked.
-        event = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.object_type == "outbox_message")).one()
         assert event.actor_id is None and event.ip
         assert "13800001111" not in str(event.changes) and "138****1111" in str(event.changes)

@@ -50,12 +50,12 @@ def test_invalid_settings_show_a_message_per_field_and_change_nothing(make_brows
     assert 'type="checkbox" name="flag_overdue" value="true" id="f-flag_overdue">' in form
 
 
-def test_every_change_is_audited(make_browser, demo, app):
+def test_every_change_is_audited(owner_app, make_browser, demo, app):
     admin = make_browser("liuxi-admin")
     admin.post("/s/liuxi/modules/courtyard/enable")
     admin.post("/s/liuxi/modules/courtyard/settings", {"categories": "甲", "due_days": "5"})
     admin.post("/s/liuxi/modules/courtyard/disable")
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         events = db.session.scalars(
             select(AuditEvent).where(AuditEvent.object_type == "station_plugin",
                                      AuditEvent.station_id == demo.station("liuxi").id)

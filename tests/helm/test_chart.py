@@ -5,14 +5,18 @@ exactly as `helm template` does); kubernetes-validate checks every rendered obje
 the Kubernetes OpenAPI schemas in strict mode (an unknown field is an error).
 """
 
+import base64
 import copy
 import re
+import shutil
 from pathlib import Path
 
 import helm_python as helm
 import kubernetes_validate
 import pytest
 import yaml
+
+from app.config import ConfigError, _audit_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "fengqiao"
@@ -21,8 +25,10 @@ FULLNAME = "fq-fengqiao"
 # The oldest Kubernetes the chart declares (kubeVersion) and the newest the validator knows.
 KUBE_VERSIONS = ("1.25", kubernetes_validate.utils.latest_version())
 
+# Two audit keys, the signing one first, as after a rotation.
+AUDIT_KEYS = f"2026b:{'b' * 64},2026a:{'a' * 64}"
 MINIMAL = {
-    "secret": {"secretKey": "k" * 64},
+    "secret": {"secretKey": "k" * 64, "auditKeys": AUDIT_KEYS},
     "database": {
         "url": "postgresql://fengqiao_app:app-pw@db.internal:5432/fengqiao",
         "ownerUrl": "postgresql://fengqiao_owner:owner-pw@db.internal:5432/fengqiao",
@@ -135,7 +141,8 @@ def test_lint_is_clean(values):
 
 def test_lint_without_credentials_fails():
     report = helm.lint(CHART)
-    assert any("missing property 'secretKey'" in error for error in report["errors"]), report
+    assert any("missing properties 'secretKey', 'auditKeys'" in error
+               for error in report["errors"]), report
 
 
 @pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
@@ -306,6 +313,7 @@ def test_environment_comes_from_configmap_and_secret(chart):
                 for e in container["env"] if "valueFrom" in e}
         assert refs == {
             "SECRET_KEY": {"name": FULLNAME, "key": "secret-key"},
+            "FENGQIAO_AUDIT_KEYS": {"name": FULLNAME, "key": "audit-keys"},
             "DATABASE_URL": {"name": FULLNAME, "key": "database-url"},
             "REDIS_URL": {"name": FULLNAME, "key": "redis-url"},
         }, owner
@@ -316,10 +324,10 @@ def test_environment_comes_from_configmap_and_secret(chart):
 def test_chart_secret_holds_the_app_credentials_only(chart):
     objects = render(chart, MINIMAL)
     secret = named(objects, "Secret", FULLNAME)
-    assert set(secret["data"]) == {"secret-key", "database-url", "redis-url"}
+    assert set(secret["data"]) == {"secret-key", "audit-keys", "database-url", "redis-url"}
     assert "helm.sh/hook" not in secret["metadata"].get("annotations", {})
     hook_secret = named(objects, "Secret", f"{FULLNAME}-migrations")
-    assert set(hook_secret["data"]) == {"secret-key", "database-owner-url"}
+    assert set(hook_secret["data"]) == {"secret-key", "audit-keys", "database-owner-url"}
 
 
 def test_migration_job_is_a_hook_connected_as_owner(chart):
@@ -352,7 +360,7 @@ def test_existing_secret_replaces_every_chart_secret(chart):
     objects = render(chart, EXISTING)
     assert of_kind(objects, "Secret") == []
     refs = secret_refs(objects)
-    assert len(refs) == 3 * 3 + 2  # web, worker, scheduler: 3 each; the Job: 2
+    assert len(refs) == 3 * 4 + 3  # web, worker, scheduler: 4 each; the Job: 3
     assert {ref[3] for ref in refs} == {"fengqiao-credentials"}
     job_env = env_of(named(objects, "Job", f"{FULLNAME}-migrate")["spec"]["template"]["spec"]
                      ["containers"][0])
@@ -368,6 +376,122 @@ def test_migrations_can_be_switched_off(chart):
     objects = render(chart, merged(MINIMAL, migrations={"enabled": False}))
     assert of_kind(objects, "Job") == []
     assert [s["metadata"]["name"] for s in of_kind(objects, "Secret")] == [FULLNAME]
+
+
+# --- the audit log's keys and published heads ------------------------------------------------
+
+APP_CONTAINERS = {f"{FULLNAME}-web", f"{FULLNAME}-worker", f"{FULLNAME}-scheduler",
+                  f"{FULLNAME}-migrate"}
+
+
+@pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
+def test_every_app_container_gets_the_audit_keys_from_the_secret(chart, values):
+    objects = render(chart, values)
+    keyed = {}
+    for owner, container in containers(objects):
+        ref = env_of(container)["FENGQIAO_AUDIT_KEYS"]["valueFrom"]["secretKeyRef"]
+        assert ref["key"] == "audit-keys", owner
+        keyed[owner] = ref["name"]
+    assert set(keyed) == APP_CONTAINERS
+    if values is EXISTING:
+        assert set(keyed.values()) == {"fengqiao-credentials"}
+        return
+    # The migration Job reads its hook Secret (0007 re-signs the log with the first key).
+    assert keyed.pop(f"{FULLNAME}-migrate") == f"{FULLNAME}-migrations"
+    assert set(keyed.values()) == {FULLNAME}
+    for name in (FULLNAME, f"{FULLNAME}-migrations"):
+        data = named(objects, "Secret", name)["data"]
+        assert base64.b64decode(data["audit-keys"]).decode() == AUDIT_KEYS
+    config = named(objects, "ConfigMap", FULLNAME)["data"]
+    assert not any(AUDIT_KEYS in str(value) for value in config.values())
+
+
+def test_audit_keys_are_required_without_existing_secret(chart, tmp_path):
+    without = merged(MINIMAL, secret={"auditKeys": ""})
+    assert "at '/secret/auditKeys': minLength: got 0, want 1" in schema_error(chart, without)
+    del without["secret"]["auditKeys"]
+    assert "at '/secret': missing property 'auditKeys'" in schema_error(chart, without)
+    # Installed with --skip-schema-validation, the templates refuse as well, by name.
+    copy_ = tmp_path / "fengqiao"
+    shutil.copytree(CHART, copy_)
+    (copy_ / "values.schema.json").unlink()
+    with helm.Chart.load(copy_) as unchecked:
+        with pytest.raises(helm.HelmRenderError, match=r"secret\.auditKeys is required "
+                           r"\(or set existingSecret\): FENGQIAO_AUDIT_KEYS"):
+            unchecked.render(without, name=RELEASE, namespace=NAMESPACE, is_install=True)
+        with pytest.raises(helm.HelmRenderError, match="existingSecret excludes"):
+            unchecked.render(merged(EXISTING, secret={"auditKeys": AUDIT_KEYS}), name=RELEASE,
+                             namespace=NAMESPACE, is_install=True)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    ["2026a:too-short", f"{'x' * 33}:{'s' * 32}", f"2026a{'s' * 32}", f":{'s' * 32}",
+     f"2026a:{'s' * 32},", f"2026b:{'s' * 32},2026a:short", f"2026a:{'s' * 15} ",
+     f" :{'s' * 32}", f"2026a:{'s' * 16},,2026b:{'s' * 16}"],
+    ids=["short-secret", "long-id", "no-colon", "no-id", "trailing-comma", "short-older-key",
+         "short-but-for-a-space", "blank-id", "empty-pair"],
+)
+def test_malformed_audit_keys_fail_without_printing_them(chart, keys):
+    with pytest.raises(ConfigError):  # the app refuses them too
+        _audit_keys(keys, development=False, secret="k" * 64)
+    with pytest.raises(helm.HelmRenderError) as caught:
+        render(chart, merged(MINIMAL, secret={"auditKeys": keys}))
+    message = str(caught.value)
+    assert "secret.auditKeys must be `<id>:<secret>` pairs" in message
+    assert keys.strip() not in message
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [f"k:{'s' * 16}", f"{'i' * 32}:{'s' * 16}", f" 2026b:{'b' * 20} , 2026a:a:{'a' * 20}",
+     f"2026a:{'s' * 64}\n", f"id with spaces:{'s' * 14} !"],
+    ids=["shortest", "longest-id", "spaces-and-colon-in-secret", "trailing-newline",
+         "inner-spaces"],
+)
+def test_audit_keys_the_app_accepts_render(chart, keys):
+    assert _audit_keys(keys, development=False, secret="k" * 64)
+    render(chart, merged(MINIMAL, secret={"auditKeys": keys}))
+
+
+HEADS_DIR = "/var/lib/fengqiao/audit-heads"
+
+
+def test_audit_heads_go_to_the_pod_by_default(chart):
+    manifests = chart.render(MINIMAL, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    objects = render(chart, MINIMAL)
+    for owner, spec in pod_specs(objects):
+        assert [v["name"] for v in spec["volumes"]] == ["tmp"], owner
+    for owner, container in containers(objects):
+        assert "FENGQIAO_AUDIT_HEADS_DIR" not in env_of(container), owner
+    notes = next(text for path, text in manifests.items() if path.endswith("NOTES.txt"))
+    assert "auditHeads.existingClaim is empty" in notes
+
+
+def test_audit_heads_claim_is_mounted_in_the_workers(chart):
+    values = merged(SCALED, auditHeads={"existingClaim": "fq-audit-heads"})
+    manifests = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    objects = render(chart, values)
+    worker = named(objects, "Deployment", f"{FULLNAME}-worker")["spec"]["template"]["spec"]
+    assert {"name": "audit-heads", "persistentVolumeClaim": {"claimName": "fq-audit-heads"}} \
+        in worker["volumes"]
+    (container,) = worker["containers"]
+    assert {"name": "audit-heads", "mountPath": HEADS_DIR} in container["volumeMounts"]
+    assert env_of(container)["FENGQIAO_AUDIT_HEADS_DIR"] == {
+        "name": "FENGQIAO_AUDIT_HEADS_DIR", "value": HEADS_DIR}
+    # Only the workers run the publishing job: nobody else mounts the claim (it may be
+    # ReadWriteOnce) or points at a folder they do not have.
+    for owner, spec in pod_specs(objects):
+        if owner != f"{FULLNAME}-worker":
+            assert [v["name"] for v in spec["volumes"]] == ["tmp"], owner
+    for owner, container in containers(objects):
+        if owner != f"{FULLNAME}-worker":
+            assert "FENGQIAO_AUDIT_HEADS_DIR" not in env_of(container), owner
+    for obj in objects:
+        for version in KUBE_VERSIONS:
+            kubernetes_validate.validate(obj, version, strict=True)
+    notes = next(text for path, text in manifests.items() if path.endswith("NOTES.txt"))
+    assert '"fq-audit-heads"' in notes and HEADS_DIR in notes
 
 
 # --- scaling, disruption budgets, ingress ----------------------------------------------------
@@ -456,7 +580,7 @@ def test_network_policy_cidrs(chart):
 
 def test_defaults_alone_name_every_missing_credential(chart):
     message = schema_error(chart, {})
-    assert "at '/secret': missing property 'secretKey'" in message
+    assert "at '/secret': missing properties 'secretKey', 'auditKeys'" in message
     assert "at '/database': missing properties 'url', 'ownerUrl'" in message
     assert "at '/redis': missing property 'url'" in message
 
@@ -473,6 +597,7 @@ def test_a_typo_fails(chart):
 def test_existing_secret_and_values_exclude_each_other(chart):
     message = schema_error(chart, {**MINIMAL, "existingSecret": "fengqiao-credentials"})
     assert "at '/secret/secretKey': value must be ''" in message
+    assert "at '/secret/auditKeys': value must be ''" in message
     assert "at '/database/ownerUrl': value must be ''" in message
     chart.validate_schema(EXISTING)  # and existingSecret alone is enough
 
@@ -491,12 +616,19 @@ def test_existing_secret_and_values_exclude_each_other(chart):
          "at '/worker/resources/requests': missing property 'memory'"),
         (merged(MINIMAL, config={"extraEnv": {"SECRET_KEY": "x"}}),
          "invalid propertyName 'SECRET_KEY'"),
+        (merged(MINIMAL, config={"extraEnv": {"FENGQIAO_AUDIT_KEYS": "x"}}),
+         "invalid propertyName 'FENGQIAO_AUDIT_KEYS'"),
+        (merged(MINIMAL, auditHeads={"existingClaim": "Audit Heads"}),
+         "at '/auditHeads/existingClaim'"),
+        (merged(MINIMAL, auditHeads={"claim": "audit-heads"}),
+         "at '/auditHeads': additional properties 'claim' not allowed"),
         (merged(MINIMAL, web={"autoscaling": {"enabled": "yes"}}),
          "at '/web/autoscaling/enabled'"),
         (merged(MINIMAL, config={"baseUrl": "fq.county.internal"}), "at '/config/baseUrl'"),
     ],
     ids=["database-url", "app-role", "writable-root", "root", "no-memory-request",
-         "reserved-env", "string-for-bool", "base-url-without-scheme"],
+         "reserved-env", "reserved-audit-env", "claim-name", "claim-typo", "string-for-bool",
+         "base-url-without-scheme"],
 )
 def test_bad_values_fail(chart, values, expected):
     assert expected in schema_error(chart, values)

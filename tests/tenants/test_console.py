@@ -11,6 +11,7 @@ from app.extensions import db
 from app.users import Membership, User, find_user
 from tenants.models import Station
 from tenants.onboarding import create_county, create_station
+from tests.conftest import owner_context
 
 NEW_STATION = {
     "name": "南川派出所", "slug": "nanchuan", "admin_username": "nanchuan-admin",
@@ -100,15 +101,15 @@ def test_cli_rejects_bad_input_clearly_and_writes_nothing(app, demo):
         assert db.session.scalar(select(func.count()).select_from(Station)) == 3
 
 
-def test_a_new_station_starts_with_the_modules_chosen(make_browser, app, demo):
+def test_a_new_station_starts_with_the_modules_chosen(make_browser, app, owner_app, demo):
     county = make_browser("county-it")
     form = county.get("/county/demo/stations/new").get_data(as_text=True)
     assert 'name="modules" value="courtyard"' in form
     response = county.post("/county/demo/stations/new", {**NEW_STATION, "modules": "courtyard"})
     assert response.status_code == 200
-    with app.app_context():
+    with owner_app.app_context():
         admin = find_user("nanchuan-admin")
-        admin.set_password("nanchuan-pass")
+        admin.set_password_as_owner("nanchuan-pass")
         db.session.commit()
     admin = make_browser("nanchuan-admin", "nanchuan-pass")
     assert admin.get("/s/nanchuan/courtyard/").status_code == 200
@@ -121,7 +122,7 @@ def test_a_new_station_starts_with_the_modules_chosen(make_browser, app, demo):
             Station.slug == "beichuan")) == 0
 
 
-def test_county_leadership_compares_stations_on_the_dashboard(make_browser, demo, app):
+def test_county_leadership_compares_stations_on_the_dashboard(owner_app, make_browser, demo, app):
 
     from app.plugin_api import local_today
     from plugins.courtyard.models import Session
@@ -145,7 +146,7 @@ def test_county_leadership_compares_stations_on_the_dashboard(make_browser, demo
 
 
 def db_counts(app):
-    with app.app_context():
+    with owner_context():  # the owner reads every chain
         return tuple(db.session.scalar(select(func.count()).select_from(t))
                      for t in (User, Membership, AuditEvent))
 
@@ -154,7 +155,7 @@ NEW_COUNTY_PERSON = {"username": "demo-it2", "full_name": "周建明", "phone": 
                      "role": "county_admin"}
 
 
-def test_county_it_adds_one_of_the_countys_people(make_browser, app, demo):
+def test_county_it_adds_one_of_the_countys_people(owner_app, make_browser, app, demo):
     county = make_browser("county-it")
     home = county.get("/county/demo/").get_data(as_text=True)
     assert 'href="/county/demo/users"' in home
@@ -173,7 +174,7 @@ def test_county_it_adds_one_of_the_countys_people(make_browser, app, demo):
     assert newcomer.get("/", follow_redirects=True).request.path == "/county/demo/"
     assert newcomer.get("/county/demo/stations/new").status_code == 200
     assert "demo-it2" in county.get("/county/demo/users").get_data(as_text=True)
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         user = find_user("demo-it2")
         (membership,) = user.memberships
         assert (membership.county_id, membership.role) == (demo.county.id, "county_admin")

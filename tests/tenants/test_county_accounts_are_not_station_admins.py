@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.users import Membership, User, find_user
+from tenants.context import station_context
+from tests.conftest import owner_context
 
 
 def _counts(app):
-    with app.app_context():
+    with owner_context():  # the owner reads every chain
         return tuple(db.session.scalar(select(func.count()).select_from(t))
                      for t in (User, Membership, AuditEvent))
 
@@ -32,8 +34,9 @@ def test_a_station_admin_is_not_added_to_the_county_on_the_console(make_browser,
     with app.app_context():
         membership = db.session.scalar(select(Membership).where(
             Membership.user_id == find_user("qingshi-admin").id))
-        membership.active = False
-        db.session.commit()
+        with station_context(membership.station):
+            membership.active = False
+            db.session.commit()
     before = _counts(app)
     refused = county.post("/county/demo/users/new", {
         "username": "qingshi-admin", "full_name": "某", "role": "county_admin"})

@@ -12,12 +12,13 @@ from app.enrolment import enrol
 from app.extensions import db
 from app.users import Invitation, Membership, User, find_user
 from tenants.onboarding import create_county
+from tests.conftest import owner_context
 
 LAST_ADMIN = "县局至少需要保留一名在用的县局信息管理员"
 
 
 def _counts(app):
-    with app.app_context():
+    with owner_context():  # the owner reads every chain
         return tuple(db.session.scalar(select(func.count()).select_from(t))
                      for t in (User, Membership, Invitation, AuditEvent))
 
@@ -32,7 +33,7 @@ def _membership_id(app, username, **where):
 
 def _county_events(app, demo, membership_id):
     """The audit rows of one membership, oldest first, as (action, chain, actor, changes)."""
-    with app.app_context():
+    with owner_context():  # the owner reads every chain
         return [(e.action, e.chain, e.actor_name, e.changes) for e in db.session.scalars(
             select(AuditEvent).where(AuditEvent.object_type == "membership",
                                      AuditEvent.object_id == str(membership_id))
@@ -50,7 +51,7 @@ def _second_admin(app, demo, username="demo-it2"):
     return _membership_id(app, username)
 
 
-def test_a_county_person_is_masked_and_the_reveal_is_recorded(make_browser, app, demo):
+def test_a_county_person_is_masked_and_the_reveal_is_recorded(owner_app, make_browser, app, demo):
     county = make_browser("county-it")
     lead_id = _membership_id(app, "county-lead")
     with app.app_context():
@@ -67,7 +68,7 @@ def test_a_county_person_is_masked_and_the_reveal_is_recorded(make_browser, app,
     before = _counts(app)
     shown = county.post(f"/county/demo/users/{lead_id}/reveal").get_data(as_text=True)
     assert full_name in shown and phone in shown and "/reveal" not in shown
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         (event,) = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "pii.reveal")).all()
         assert (event.chain, event.actor_name, event.object_type, event.object_id) == (
@@ -96,13 +97,13 @@ def test_the_county_role_is_changed_and_audited_in_the_countys_chain(make_browse
     assert _counts(app) == before
 
 
-def test_the_last_active_county_it_admin_is_kept(make_browser, app, demo):
+def test_the_last_active_county_it_admin_is_kept(make_browser, app, owner_app, demo):
     own_id = _membership_id(app, "county-it")
     county = make_browser("county-it")
-    with app.app_context():
+    with owner_app.app_context():  # only the database owner makes a platform admin
         root = User(username="it-root", full_name="管理员", is_platform_admin=True)
-        root.set_password("root-pass-123")
         db.session.add(root)
+        root.set_password_as_owner("root-pass-123")
         db.session.commit()
     root = make_browser("it-root", "root-pass-123")
     before = _counts(app)
@@ -156,7 +157,7 @@ def test_a_deactivated_county_person_loses_the_county_at_once_and_can_come_back(
     ]
 
 
-def test_a_new_invitation_link_replaces_the_expired_one(make_browser, app, demo):
+def test_a_new_invitation_link_replaces_the_expired_one(owner_app, make_browser, app, demo):
     county = make_browser("county-it")
     created = county.post("/county/demo/users/new", {
         "username": "demo-lead2", "full_name": "吴文斌", "role": "county_viewer"})
@@ -170,7 +171,7 @@ def test_a_new_invitation_link_replaces_the_expired_one(make_browser, app, demo)
     assert "该账号此前的链接均已失效" in html and "现为" not in html
     second = re.search(r'value="http://fengqiao\.test(/auth/invite/[^"]+)"', html).group(1)
     assert make_browser().get(first).status_code == 404
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         # Both links issued and the first one ended, each in the county's chain.
         rows = db.session.execute(select(AuditEvent.action, AuditEvent.chain).where(
             AuditEvent.object_type == "invitation", AuditEvent.actor_name == "county-it")

@@ -4,7 +4,6 @@ The ORM scoping is bypassed on purpose here (plain psycopg, raw SQL): these test
 what the database itself refuses when the application code gets it wrong.
 """
 
-import psycopg
 import pytest
 from psycopg import errors
 from sqlalchemy import select, text
@@ -14,15 +13,11 @@ from tenants.context import county_context, station_context
 from tenants.models import County, Station
 from tenants.onboarding import create_county, create_station
 from tenants.scoping import TenantScoped
-from tests.conftest import APP_ROLE, PG
+from tests.conftest import APP_ROLE, PG, set_scope
 
 pytestmark = pytest.mark.postgres
 if not PG:
     pytest.skip("row-level security is PostgreSQL's", allow_module_level=True)
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def _tenant_tables() -> list[str]:
@@ -36,22 +31,8 @@ def county_with_data(app, demo):
     return {slug: demo.station(slug).id for slug in ("dongling", "qingshi")}
 
 
-@pytest.fixture
-def as_app(database_url):
-    """A raw connection as the app's role, outside SQLAlchemy and its listeners."""
-    with psycopg.connect(_dsn(database_url)) as conn:
-        yield conn
-
-
-@pytest.fixture
-def as_owner(database_urls):
-    with psycopg.connect(_dsn(database_urls[0])) as conn:
-        yield conn
-
-
 def _set(conn, county="", station=""):
-    conn.execute("SELECT set_config('fengqiao.county_id', %s, true),"
-                 " set_config('fengqiao.station_id', %s, true)", (str(county), str(station)))
+    set_scope(conn, county, station)
 
 
 def _tenants(conn, table) -> set[int]:
@@ -192,7 +173,12 @@ def test_raw_sql_inside_a_station_context_is_held_by_the_database(app, county_wi
     "TRUNCATE audit_event",
     "UPDATE alembic_version SET version_num = 'x'",
 ])
-def test_the_app_may_only_append_to_the_audit_log(county_with_data, as_app, statement):
+def test_the_app_may_only_append_to_the_audit_log(county_with_data, as_app, as_owner,
+                                                  statement):
+    assert as_owner.execute("SELECT count(*) FROM audit_event").fetchone()[0] > 0
+    set_scope(as_app, as_owner.execute("SELECT county_id FROM station WHERE id = %s",
+                                       (county_with_data["dongling"],)).fetchone()[0],
+              county_with_data["dongling"])
     assert as_app.execute("SELECT count(*) FROM audit_event").fetchone()[0] > 0
     with pytest.raises(errors.InsufficientPrivilege):
         as_app.execute(statement)

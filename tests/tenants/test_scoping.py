@@ -32,9 +32,10 @@ def _notices(station, *titles):
 @pytest.fixture
 def two_counties(ctx, demo):
     other = create_county({"name": "邻县公安局", "slug": "neighbour"})
-    far = Station(county=other, name="远山派出所", slug="yuanshan")
-    db.session.add(far)
-    db.session.commit()
+    with county_context(other):  # a county opens its own stations only
+        far = Station(county=other, name="远山派出所", slug="yuanshan")
+        db.session.add(far)
+        db.session.commit()
     stations = {s.slug: s for s in db.session.scalars(select(Station))}
     return stations
 

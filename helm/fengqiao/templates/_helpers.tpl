@@ -59,16 +59,32 @@ configuration; these `required`s repeat it for `--skip-schema-validation` instal
 */}}
 {{- define "fengqiao.secretName" -}}
 {{- if .Values.existingSecret }}
-{{- if or .Values.secret.secretKey .Values.database.url .Values.database.ownerUrl .Values.redis.url }}
-{{- fail "existingSecret excludes secret.secretKey, database.url, database.ownerUrl and redis.url: set one or the other" }}
+{{- if or .Values.secret.secretKey .Values.secret.auditKeys .Values.database.url .Values.database.ownerUrl .Values.redis.url }}
+{{- fail "existingSecret excludes secret.secretKey, secret.auditKeys, database.url, database.ownerUrl and redis.url: set one or the other" }}
 {{- end }}
 {{- .Values.existingSecret }}
 {{- else }}
 {{- $_ := required "secret.secretKey is required (or set existingSecret)" .Values.secret.secretKey }}
+{{- $_ := include "fengqiao.auditKeys" . }}
 {{- $_ := required "database.url is required (or set existingSecret)" .Values.database.url }}
 {{- $_ := required "redis.url is required (or set existingSecret)" .Values.redis.url }}
 {{- include "fengqiao.fullname" . }}
 {{- end }}
+{{- end }}
+
+{{/*
+secret.auditKeys (FENGQIAO_AUDIT_KEYS), checked as the app checks it (app/config.py,
+_audit_keys): `<id>:<secret>` pairs separated by commas, each id at most 32 ASCII
+characters without `:` or `,`, each secret at least 16 characters. Checked here rather
+than by a pattern in values.schema.json, whose messages would print the value.
+*/}}
+{{- define "fengqiao.auditKeys" -}}
+{{- $keys := required "secret.auditKeys is required (or set existingSecret): FENGQIAO_AUDIT_KEYS, `<key id>:<secret>[,<id>:<secret>...]`, the key that signs new audit rows first" .Values.secret.auditKeys }}
+{{- $pair := `\s*[\x21-\x2b\x2d-\x39\x3b-\x7e][\x20-\x2b\x2d-\x39\x3b-\x7e]{0,31}:[^,]{15,}[^,\s]\s*` }}
+{{- if not (regexMatch (printf "^%s(,%s)*$" $pair $pair) $keys) }}
+{{- fail "secret.auditKeys must be `<id>:<secret>` pairs separated by commas, each id at most 32 ASCII characters and each secret at least 16 characters" }}
+{{- end }}
+{{- $keys }}
 {{- end }}
 
 {{/* The Secret the migration Job reads: see migrations-secret.yaml for why it differs. */}}
@@ -99,6 +115,11 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
     secretKeyRef:
       name: {{ include "fengqiao.secretName" . }}
       key: secret-key
+- name: FENGQIAO_AUDIT_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "fengqiao.secretName" . }}
+      key: audit-keys
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
@@ -109,6 +130,18 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
     secretKeyRef:
       name: {{ include "fengqiao.secretName" . }}
       key: redis-url
+{{- end }}
+
+{{/*
+The claim the audit chains' signed heads are written to (auditHeads.existingClaim), and
+where the worker mounts it: FENGQIAO_AUDIT_HEADS_DIR.
+*/}}
+{{- define "fengqiao.auditHeadsClaim" -}}
+{{- (.Values.auditHeads | default dict).existingClaim | default "" }}
+{{- end }}
+
+{{- define "fengqiao.auditHeadsDir" -}}
+/var/lib/fengqiao/audit-heads
 {{- end }}
 
 {{- define "fengqiao.envFrom" -}}

@@ -20,6 +20,7 @@ from .conftest import (
     booked_code,
     bookings,
     configure,
+    day_counts,
     in_liuxi,
     open_day,
     placed,
@@ -27,7 +28,7 @@ from .conftest import (
 )
 
 
-def test_the_day_at_the_window_masked_and_revealed_on_purpose(app, admin, resident):
+def test_the_day_at_the_window_masked_and_revealed_on_purpose(owner_app, app, admin, resident):
     code = booked_code(resident)
     day = open_day().isoformat()
     page = admin.get(f"{BASE}/?day={day}").get_data(as_text=True)
@@ -41,12 +42,12 @@ def test_the_day_at_the_window_masked_and_revealed_on_purpose(app, admin, reside
 
     shown = admin.post(f"{BASE}/reveal", {"day": day}).get_data(as_text=True)
     assert "王小明" in shown and "13912345678" in shown
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pii.reveal"))
     assert event.object_type == "appointments_booking" and event.changes["day"] == day
 
 
-def test_staff_book_for_a_caller_and_note_who_came(app, admin):
+def test_staff_book_for_a_caller_and_note_who_came(owner_app, app, admin):
     day = open_day()
     response = admin.post(f"{BASE}/new", {"service": MOVE, "day": day.isoformat(),
                                           "starts": "14:30", "name": "刘芳",
@@ -68,7 +69,7 @@ def test_staff_book_for_a_caller_and_note_who_came(app, admin):
     assert again.status_code == 400 and "该预约已办结" in again.get_data(as_text=True)
     statuses = {b.id: b.status for b in bookings(app)}
     assert statuses[today] == "arrived" and statuses[later] == "no_show"
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         updates = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "appointments_booking", AuditEvent.action == "update",
             AuditEvent.object_id == str(today))).all()
@@ -130,7 +131,7 @@ def test_the_catalogue_comes_from_the_settings(app, admin, resident):
     response = admin.post("/s/liuxi/modules/appointments/settings", {
         "services": "身份证办理 | 预约 | 户口簿\n无犯罪记录证明 | 窗口\n送证上门 | 上门 | 回执",
         "hours": "09:00 - 11:00", "slot_minutes": "60", "capacity": "2",
-        "book_days_ahead": "7", "closed_weekdays": "周六\n星期天"})
+        "book_days_ahead": "7", "closed_weekdays": "周六\n星期天", "online_share": "50"})
     assert response.status_code == 302, response.get_data(as_text=True)
 
     def read():
@@ -158,7 +159,7 @@ def test_the_catalogue_comes_from_the_settings(app, admin, resident):
     bad = admin.post("/s/liuxi/modules/appointments/settings", {
         "services": "身份证办理 | 预约\n户籍证明 | 邮寄", "hours": "11:00-09:00",
         "slot_minutes": "60", "capacity": "0", "book_days_ahead": "7",
-        "closed_weekdays": "周八"})
+        "closed_weekdays": "周八", "online_share": "50"})
     assert bad.status_code == 400
     html = bad.get_data(as_text=True)
     for message in ("第 2 行", "请填写 appointment、window 或 home", "结束时间须晚于开始时间",
@@ -242,11 +243,14 @@ def test_demo_data_is_consistent(app, admin):
     ids = in_liuxi(app, load)
     assert set(ids) == {"appointment_id"}
     rows = bookings(app)
-    live = {}
+    live, online = {}, {}
     for b in rows:
-        if b.status != "cancelled":
+        if b.status not in ("cancelled", "released"):
             live[(b.service, b.day, b.starts)] = live.get((b.service, b.day, b.starts), 0) + 1
+            if b.channel == "online":
+                online[(b.service, b.day)] = online.get((b.service, b.day), 0) + 1
     assert {k: v for k, v in slot_counts(app).items() if v} == live
+    assert {k: v for k, v in day_counts(app).items() if v} == online
     assert {b.status for b in rows} >= {"arrived", "booked", "cancelled"}
     assert len({b.code for b in rows}) == len(rows)
 

@@ -1,6 +1,7 @@
 """The booking flow in a real browser on a phone: a resident books a time on the public
-page, gets the code and cancels with it; then an officer opens the day at the window and
-notes that the person booked for this morning came."""
+page, confirms it with the code texted to the phone, gets the booking code and cancels
+with it; then an officer opens the day at the window, notes that the person booked for
+this morning came, and looks at the suspicious bookings."""
 
 import os
 from datetime import time
@@ -9,7 +10,7 @@ import pytest
 
 from app.plugin_api import local_today
 
-from .conftest import BASE, ID_CARD, PUBLIC, placed
+from .conftest import BASE, ID_CARD, PUBLIC, configure, placed, texted_code
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +22,12 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(folder, f"appointments_{name}.png"), full_page=True)
 
 
-def _fits(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+def _fits(page, width=390):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_book_cancel_and_note_arrival_on_a_phone(app, admin, phone, live_server):
+    configure(admin, sms_confirm="y")
     page = phone
     page.goto(live_server + PUBLIC + "/")
     assert page.locator("h1").inner_text() == "预约办事"
@@ -42,6 +44,12 @@ def test_book_cancel_and_note_arrival_on_a_phone(app, admin, phone, live_server)
     _fits(page)
     with page.expect_navigation():
         page.click("text=确认预约")
+    assert "请输入短信验证码" in page.locator("h1").inner_text()
+    _shot(page, "2b_code")
+    _fits(page)
+    page.fill("#f-code", texted_code(app, "13912345678"))
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     assert "预约成功" in page.locator("h1").inner_text()
     code = page.locator("#booking-code").inner_text()
     assert len(code) == 8 and "王*明" in page.locator("main").inner_text()
@@ -87,3 +95,8 @@ def test_book_cancel_and_note_arrival_on_a_phone(app, admin, phone, live_server)
     assert "送证上门" in page.locator("main").inner_text()
     _shot(page, "8_catalogue")
     _fits(page)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(live_server + BASE + "/suspicious")
+    assert "可疑预约" in page.locator("h1").inner_text()
+    _shot(page, "9_suspicious")
+    _fits(page, 360)

@@ -87,7 +87,7 @@ def _request(app, request_id):
     return _in_liuxi(app, get)
 
 
-def test_a_request_is_scheduled_visited_delivered_and_done(app, admin):
+def test_a_request_is_scheduled_visited_delivered_and_done(owner_app, app, admin):
     officer = _user_id(app, "liuxi-officer")
     request_id = _take(admin)
     assert _request(app, request_id).status == "requested"
@@ -116,7 +116,7 @@ def test_a_request_is_scheduled_visited_delivered_and_done(app, admin):
     for words in ("受理请求（网格员）", "上门走访", "证件待后续送达", "证件已于", "亲属签收"):
         assert words in history, words
     assert "熊建国" not in page and "熊*国" in page
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         changes = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "backpack_request", AuditEvent.action == "update",
             AuditEvent.object_id == str(request_id)).order_by(AuditEvent.id)).all()
@@ -249,7 +249,7 @@ def test_the_plan_groups_visits_by_day_village_and_officer(app, admin):
     assert _request(app, waiting).officer_id == aux
 
 
-def test_the_route_sheet_is_masked_unless_printed_in_full_which_is_audited(
+def test_the_route_sheet_is_masked_unless_printed_in_full_which_is_audited(owner_app,
         app, admin, make_browser):
     officer, aux = _user_id(app, "liuxi-officer"), _user_id(app, "liuxi-aux")
     mine = _take(admin, address="三组12号村小学上坡")
@@ -272,7 +272,7 @@ def test_the_route_sheet_is_masked_unless_printed_in_full_which_is_audited(
     assert "显示完整姓名" not in officer_b.get(f"{BASE}/route-sheet").get_data(as_text=True)
     own = officer_b.post(f"{BASE}/route-sheet", {"officer_id": str(officer)})
     assert own.status_code == 200 and "13891601234" in own.get_data(as_text=True)
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "pii.reveal", AuditEvent.actor_name == "liuxi-officer"))
     assert event.object_type == "backpack_route_sheet" and event.changes["as"] == "assignee"
@@ -285,7 +285,7 @@ def test_the_route_sheet_is_masked_unless_printed_in_full_which_is_audited(
     assert full.status_code == 200
     assert "熊桂芳" in html and "13891601234" in html and "三组12号村小学上坡" in html
     assert "石秀兰" not in html
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "pii.reveal", AuditEvent.object_type == "backpack_route_sheet",
             AuditEvent.actor_name == "liuxi-admin"))
@@ -353,7 +353,7 @@ def test_figures_count_services_trips_hours_and_the_median(app, admin):
     assert 'data-metric="backpack.trips_saved"' in page
 
 
-def test_personal_data_is_masked_and_revealing_it_is_audited(app, admin, make_browser):
+def test_personal_data_is_masked_and_revealing_it_is_audited(owner_app, app, admin, make_browser):
     request_id = _take(admin, resident_id_number="61072619400101123x")
     page = admin.get(f"{BASE}/requests/{request_id}").get_data(as_text=True)
     for secret in ("熊桂芳", "13891601234", "61072619400101123X", "三组12号"):
@@ -364,7 +364,7 @@ def test_personal_data_is_masked_and_revealing_it_is_audited(app, admin, make_br
     assert row["address"] == "三组***" and row["resident_id_number"] == "6107**********123X"
     shown = admin.post(f"{BASE}/requests/{request_id}/reveal").get_data(as_text=True)
     assert "熊桂芳" in shown and "13891601234" in shown and "三组12号" in shown
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "pii.reveal", AuditEvent.object_type == "backpack_request"))
         created = db.session.scalar(select(AuditEvent.changes).where(
@@ -378,7 +378,7 @@ def test_personal_data_is_masked_and_revealing_it_is_audited(app, admin, make_br
         f"{BASE}/requests/{request_id}/reveal").status_code == 403  # not assigned to them
 
 
-def test_the_officer_assigned_reveals_what_the_visit_needs(app, admin, make_browser):
+def test_the_officer_assigned_reveals_what_the_visit_needs(owner_app, app, admin, make_browser):
     """Calling ahead and finding the house need the phone and address: the officer the
     visit is assigned to reveals them in one tap on the visit page (recorded); another
     officer of the same role cannot; lists stay masked."""
@@ -399,7 +399,7 @@ def test_the_officer_assigned_reveals_what_the_visit_needs(app, admin, make_brow
     assert carrier.post(f"{BASE}/requests/{theirs}/reveal",
                         {"page": "visit"}).status_code == 403
     assert "13891601234" not in carrier.get(f"{BASE}/").get_data(as_text=True)
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "pii.reveal", AuditEvent.actor_name == "liuxi-aux"))
     assert event.object_id == str(mine) and event.changes == {

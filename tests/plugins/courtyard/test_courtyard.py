@@ -48,7 +48,7 @@ def _concern(admin, session_id, **extra):
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def test_point_session_concern_to_result_in_record_book_and_figures(app, admin):
+def test_point_session_concern_to_result_in_record_book_and_figures(owner_app, app, admin):
     point_id = _point(admin)
     session_id = _session(admin, point_id, notable_attendees="村支书")
     _concern(admin, session_id)
@@ -74,7 +74,7 @@ def test_point_session_concern_to_result_in_record_book_and_figures(app, admin):
     figures = admin.get("/api/v1/s/liuxi/courtyard/metrics").get_json()["metrics"]
     assert figures == {"courtyard.sessions": 1, "courtyard.concerns": 1,
                        "courtyard.resolved_share": 100.0, "courtyard.median_days": 0.0}
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         kinds = db.session.scalars(select(AuditEvent.object_type).where(
             AuditEvent.object_type.like("courtyard_%"))).all()
     assert {"courtyard_point", "courtyard_session", "courtyard_concern",
@@ -101,7 +101,7 @@ def test_bad_input_is_refused_per_field_and_writes_nothing(app, admin):
     assert _in_liuxi(app, lambda: db.session.scalars(select(Concern)).all()) == []
 
 
-def test_personal_data_is_masked_and_revealing_it_is_audited(app, admin):
+def test_personal_data_is_masked_and_revealing_it_is_audited(owner_app, app, admin):
     session_id = _session(admin, _point(admin))
     _concern(admin, session_id)
     concern_id = _in_liuxi(app, lambda: db.session.scalar(select(Concern.id)))
@@ -112,7 +112,7 @@ def test_personal_data_is_masked_and_revealing_it_is_audited(app, admin):
     assert api["raised_by"] == "王*明" and api["raised_by_phone"] == "139****5678"
     shown = admin.post(f"{BASE}/concerns/{concern_id}/reveal").get_data(as_text=True)
     assert "王小明" in shown and "13912345678" in shown
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pii.reveal"))
         stored = db.session.scalar(select(AuditEvent.changes).where(
             AuditEvent.object_type == "courtyard_concern", AuditEvent.action == "create",
@@ -198,7 +198,7 @@ def test_a_session_has_its_time_of_day_in_the_record_book(app, admin):
     assert f"{local_today().isoformat()} 09:00<" in book
 
 
-def test_the_owner_of_a_concern_may_reveal_who_raised_it_to_call_back(app, admin,
+def test_the_owner_of_a_concern_may_reveal_who_raised_it_to_call_back(owner_app, app, admin,
                                                                       make_browser):
     """One rule: the person a record is assigned to reveals what the task needs (audited);
     someone else of the same role may not; lists stay masked."""
@@ -219,7 +219,7 @@ def test_the_owner_of_a_concern_may_reveal_who_raised_it_to_call_back(app, admin
     assert "查看姓名和电话" not in aux.get(f"{BASE}/concerns/{other}").get_data(as_text=True)
     assert aux.post(f"{BASE}/concerns/{other}/reveal").status_code == 403
     assert "13912345678" not in aux.get(f"{BASE}/concerns?status=all").get_data(as_text=True)
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pii.reveal"))
     assert event.actor_name == "liuxi-aux" and event.object_id == str(mine)
     assert event.changes["as"] == "assignee"

@@ -59,7 +59,7 @@ def _attempt(b, app, case_id, **extra):
     return _post(b, app, case_id, "attempts", data)
 
 
-def test_the_ladder_from_first_talk_to_signed_agreement(app, admin):
+def test_the_ladder_from_first_talk_to_signed_agreement(owner_app, app, admin):
     case_id = _open(admin)
     assert _attempt(admin, app, case_id).status_code == 302
     skip = _post(admin, app, case_id, "escalate", {"to_level": "3", "reason": "太难"})
@@ -93,7 +93,7 @@ def test_the_ladder_from_first_talk_to_signed_agreement(app, admin):
     assert actions == ["opened", "attempt", "escalated", "attempt", "closed", "follow_up"]
     page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
     assert "协议仍在履行" in page
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         changes = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "mediation_case", AuditEvent.action == "update",
             AuditEvent.object_id == str(case_id))).all()
@@ -131,7 +131,7 @@ def test_who_may_act_at_each_level_follows_the_settings(app, admin, make_browser
     assert bad.status_code == 400
 
 
-def test_parties_are_masked_in_lists_and_export_and_revealing_is_audited(app, admin):
+def test_parties_are_masked_in_lists_and_export_and_revealing_is_audited(owner_app, app, admin):
     case_id = _open(admin)
     listing = admin.get(f"{BASE}/").get_data(as_text=True)
     assert "张*山" in listing and "张大山" not in listing
@@ -145,7 +145,7 @@ def test_parties_are_masked_in_lists_and_export_and_revealing_is_audited(app, ad
     assert admin.get(f"{BASE}/export.xlsx?period=bad").status_code == 400
     shown = admin.post(f"{BASE}/cases/{case_id}/reveal").get_data(as_text=True)
     assert "张大山" in shown and "610725197001011234" in shown
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         actions = set(db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.object_type.in_(("mediation_case",)))))
     assert {"pii.reveal", "mediation.export"} <= actions
@@ -230,7 +230,8 @@ def test_reminders_for_overdue_follow_ups_and_stuck_cases(app, admin):
     kinds = _in_liuxi(app, lambda: [r.kind for r in db.session.scalars(select(Reminder))])
     assert kinds == ["stuck"]
     assert _in_liuxi(app, lambda: db.session.scalars(
-        select(Event.action).where(Event.case_id == agreed_id)).all())[-1] == "follow_up"
+        select(Event.action).where(Event.case_id == agreed_id).order_by(Event.id)).all())[-1] \
+        == "follow_up"
 
 
 def test_the_home_card_counts_every_reminder_and_leads_to_all_of_them(app, admin):
@@ -312,7 +313,7 @@ def _badge(html):
     return re.search(r'<span class="badge ([^"]+)" id="case-status">(.*?)</span>', html).groups()
 
 
-def test_an_agreement_not_kept_is_mediated_again_and_a_second_one_holds(app, admin,
+def test_an_agreement_not_kept_is_mediated_again_and_a_second_one_holds(owner_app, app, admin,
                                                                         make_browser):
     case_id = _open(admin, title="三户共用山泉水", kind="用水纠纷")
     assert _attempt(admin, app, case_id).status_code == 302
@@ -400,7 +401,7 @@ def test_an_agreement_not_kept_is_mediated_again_and_a_second_one_holds(app, adm
     assert _post(admin, app, case_id, "follow-up", {
         "followed_up_on": local_today().isoformat(), "holds": "true",
         "notes": "用水正常"}).status_code == 302
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         reopened = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "mediation_case", AuditEvent.action == "update",
             AuditEvent.object_id == str(case_id))).all()
@@ -433,7 +434,8 @@ def test_reminders_follow_the_newest_agreement_only(app, admin):
 
 # -- correcting a case ---------------------------------------------------------------------
 
-def test_a_case_s_details_are_corrected_version_checked_and_audited(app, admin, make_browser):
+def test_a_case_s_details_are_corrected_version_checked_and_audited(owner_app, app, admin,
+                                                                   make_browser):
     officer = _user_id(app, "liuxi-officer")
     case_id = _open(admin)
     form = admin.get(f"{BASE}/cases/{case_id}/edit")
@@ -467,7 +469,7 @@ def test_a_case_s_details_are_corrected_version_checked_and_audited(app, admin, 
         refused = _post(admin, app, case_id, "edit", {**changed, **bad})
         assert refused.status_code == 400 and message in refused.get_data(as_text=True)
     assert _in_liuxi(app, lambda: db.session.get(Case, case_id).kind) == "土地边界"
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         updates = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "mediation_case", AuditEvent.action == "update",
             AuditEvent.object_id == str(case_id))).all()
@@ -578,7 +580,7 @@ def test_the_ladder_settings_speak_of_roles_by_name_and_store_keys(app, admin):
 
 # -- personal data -------------------------------------------------------------------------
 
-def test_the_officer_in_charge_or_a_revealing_role_sees_and_prints_personal_data(
+def test_the_officer_in_charge_or_a_revealing_role_sees_and_prints_personal_data(owner_app,
         app, admin, make_browser):
     officer_id = _user_id(app, "liuxi-officer")
     case_id = _open(admin, officer_id=str(officer_id))
@@ -603,7 +605,7 @@ def test_the_officer_in_charge_or_a_revealing_role_sees_and_prints_personal_data
     assert admin.post(f"{BASE}/cases/{case_id}/agreement").status_code == 200
     # Lists and the export stay masked for everyone.
     assert "张大山" not in officer.get(f"{BASE}/").get_data(as_text=True)
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         reveals = db.session.execute(select(
             AuditEvent.object_type, AuditEvent.object_id, AuditEvent.changes,
             AuditEvent.actor_id).where(AuditEvent.action == "pii.reveal")

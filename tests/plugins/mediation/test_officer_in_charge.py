@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from plugins.mediation.models import Case
-from tests.conftest import within_station
+from tests.conftest import owner_context, within_station
 
 BASE = "/s/liuxi/mediation"
 NOT_OF_STATION = "请选择本所民警或所管理员"
@@ -75,7 +75,7 @@ def _options(html, select_id):
 
 
 def _reveals_by(app, user_id):
-    with app.app_context():
+    with owner_context():  # the owner reads every chain
         return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "pii.reveal", AuditEvent.actor_id == user_id))
 
@@ -236,7 +236,8 @@ def test_a_handed_over_concern_puts_its_owner_in_charge_never_whoever_taps(app, 
         assert re.search(r"责任民警</dt><dd[^>]*>—<", page)
 
 
-def test_printing_an_agreement_is_a_post_no_link_or_image_can_make(app, admin, make_browser):
+def test_printing_an_agreement_is_a_post_no_link_or_image_can_make(owner_app, app, admin,
+                                                                  make_browser):
     officer_id = _uid(app, "liuxi-officer")
     case_id = _open(admin, officer_id=str(officer_id))
     assert _post(admin, app, case_id, "close", {"outcome": "agreement", "note": "达成一致",
@@ -261,7 +262,7 @@ def test_printing_an_agreement_is_a_post_no_link_or_image_can_make(app, admin, m
 
     printed = officer.post(url)
     assert printed.status_code == 200 and "张大山" in printed.get_data(as_text=True)
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         changes = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.action == "pii.reveal", AuditEvent.actor_id == officer_id)).all()
     assert changes == [{"fields": ["name", "phone", "id_number"], "for": "print",

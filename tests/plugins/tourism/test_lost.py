@@ -13,7 +13,7 @@ from app.plugin_api import local_today
 from app.rate_limits import RateLimit
 from plugins.tourism.demo import ITEMS, REPORTS, VOLUNTEERS
 from plugins.tourism.models import FoundItem, LossReport
-from tests.conftest import within_station
+from tests.conftest import owner_context, within_station
 
 from .conftest import BASE, PUBLIC
 
@@ -47,7 +47,7 @@ def _state(app, item_id):
     return within_station(app, "liuxi", read)
 
 
-def test_found_matched_and_handed_over_with_identity_checked(app, admin):
+def test_found_matched_and_handed_over_with_identity_checked(owner_app, app, admin):
     refused = admin.post(f"{BASE}/lost/items/new", {**ITEM, "found_on": "",
                                                     "public_description": "手机 13912345678"})
     assert refused.status_code == 400
@@ -90,7 +90,7 @@ def test_found_matched_and_handed_over_with_identity_checked(app, admin):
     _item(admin, public_description="蓝色雨伞一把", kind="其他")
     figures = admin.get("/api/v1/s/liuxi/tourism/metrics").get_json()["metrics"]
     assert figures["tourism.returned_share"] == 50.0
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         handover = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "tourism_found_item", AuditEvent.action == "update",
             AuditEvent.object_id == str(item_id))).all()
@@ -110,7 +110,7 @@ def test_a_report_is_matched_to_one_item_only(app, admin):
     for wild in ("99999999999999999999", "-1", "0", str(2**31)):
         assert admin.post(f"{BASE}/lost/items/{second}/match", {"report_id": wild}) \
             .status_code == 404
-    with app.app_context():  # the claim is audited like any change of the report
+    with owner_context():  # the claim is audited like any change of the report
         changes = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "tourism_loss_report", AuditEvent.action == "update",
             AuditEvent.object_id == str(report_id))).all()
@@ -126,14 +126,14 @@ def test_a_wrong_match_can_be_undone(app, admin):
     assert report == "open"
 
 
-def test_revealing_personal_data_is_audited(app, admin):
+def test_revealing_personal_data_is_audited(owner_app, app, admin):
     item_id = _item(admin)
     shown = admin.post(f"{BASE}/lost/items/{item_id}/reveal").get_data(as_text=True)
     assert "王小明" in shown and "13912345678" in shown
     report_id = _report(admin)
     shown = admin.post(f"{BASE}/lost/reports/{report_id}/reveal").get_data(as_text=True)
     assert "林晓燕" in shown and "13709160011" in shown
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         revealed = db.session.scalars(select(AuditEvent.object_type).where(
             AuditEvent.action == "pii.reveal")).all()
     assert sorted(revealed) == ["tourism_found_item", "tourism_loss_report"]
@@ -142,7 +142,7 @@ def test_revealing_personal_data_is_audited(app, admin):
     admin.post(f"{BASE}/lost/items/{item_id}/match", {"report_id": str(report_id)})
     shown = admin.post(f"{BASE}/lost/items/{item_id}/reveal").get_data(as_text=True)
     assert "林晓燕" in shown and "13709160011" in shown
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         revealed = db.session.execute(select(AuditEvent.object_type, AuditEvent.object_id).where(
             AuditEvent.action == "pii.reveal").order_by(AuditEvent.id)).all()
     assert revealed[2:] == [("tourism_found_item", str(item_id)),
@@ -171,7 +171,7 @@ def test_the_public_page_shows_no_personal_data(app, demo, make_browser, browser
         assert browser.get(path).status_code == 200
 
 
-def test_a_tourist_reports_a_loss_without_an_account(app, admin, browser):
+def test_a_tourist_reports_a_loss_without_an_account(owner_app, app, admin, browser):
     page = browser.get(f"{PUBLIC}/report")
     assert page.status_code == 200 and "我要报失" in page.get_data(as_text=True)
     refused = browser.post(f"{PUBLIC}/report", {**LOSS, "lost_on": local_today().isoformat(),
@@ -186,7 +186,7 @@ def test_a_tourist_reports_a_loss_without_an_account(app, admin, browser):
     assert browser.get(f"{PUBLIC}/report/done?ref=L-NOSUCH").status_code == 404
     staff = admin.get(f"{BASE}/lost/reports").get_data(as_text=True)  # the losses' tab
     assert reference in staff and "网上报失" in staff
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.object_type == "tourism_loss_report", AuditEvent.action == "create"))
     assert event.actor_id is None and event.changes["reporter_name"] == [None, "林*燕"]
@@ -234,7 +234,7 @@ def test_public_search_by_kind_and_dates(admin, browser):
     assert bad.status_code == 400 and "开始日期不能晚于结束日期" in bad.get_data(as_text=True)
 
 
-def test_unclaimed_items_are_flagged_once_and_disposed_of(app, admin, make_browser):
+def test_unclaimed_items_are_flagged_once_and_disposed_of(owner_app, app, admin, make_browser):
     old = _item(admin, found_on=(local_today() - timedelta(days=100)).isoformat())
     recent = _item(admin)
     refused = admin.post(f"{BASE}/lost/items/{recent}/dispose", {"note": "上交"})
@@ -246,7 +246,7 @@ def test_unclaimed_items_are_flagged_once_and_disposed_of(app, admin, make_brows
     flags = within_station(app, "liuxi", lambda: db.session.scalars(
         select(FoundItem.disposal_due).order_by(FoundItem.id)).all())
     assert flags == [True, False]
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         flagged = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "tourism_found_item", AuditEvent.action == "update",
             AuditEvent.object_id == str(old))).all()
@@ -347,7 +347,7 @@ def test_the_public_search_pages_through_every_item(app, admin, browser):
     assert next_page.startswith(f"{PUBLIC}/?") and "kind=" in next_page
 
 
-def test_only_a_role_that_may_reveal_unmasks_and_every_reveal_is_recorded(app, admin,
+def test_only_a_role_that_may_reveal_unmasks_and_every_reveal_is_recorded(owner_app, app, admin,
                                                                           make_browser):
     """The platform's one rule (station admin and county IT, here the station's admin):
     an officer sees the lost-and-found masked, without the button, and is refused."""
@@ -364,7 +364,7 @@ def test_only_a_role_that_may_reveal_unmasks_and_every_reveal_is_recorded(app, a
                  "/volunteers/reveal"):
         assert officer.post(BASE + path).status_code == 403, path
         assert admin.post(BASE + path).status_code == 200, path
-    with app.app_context():
+    with owner_app.app_context():  # the owner reads every chain
         events = db.session.execute(select(AuditEvent.object_type, AuditEvent.changes).where(
             AuditEvent.action == "pii.reveal").order_by(AuditEvent.id)).all()
     assert events == [
