@@ -157,7 +157,6 @@ def enrol(
     with station_context(station) if station is not None else county_context(county):
         membership = Membership(user=user, station=station, county=county, role=role)
         db.session.add(membership)
-        db.session.flush()
         token = None
         if created and not user.password_set_at:
             _invitation, token = Invitation.issue(user, current_app.config["INVITE_TTL_HOURS"])

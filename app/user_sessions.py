@@ -1,7 +1,10 @@
 """Sessions that really end: each sign-in is a row, and the browser's cookie carries only
 a random token for it (its digest is stored). Signing out ends the row, so a copy of the
-cookie taken before opens nothing after; a password change ends every other session of
-the account, and a deactivated account's sessions end by its own flag.
+cookie taken before opens nothing after.
+
+Ending *every* session of an account is not done here, row by row: a password change
+bumps the account's ``session_version`` (in every cookie's user id), and a deactivated
+account is refused by its own flag, both checked on each request.
 """
 
 import hashlib
@@ -60,19 +63,3 @@ def end_current() -> None:
         db.session.execute(update(UserSession).where(
             UserSession.digest == _digest(token), UserSession.ended_at.is_(None))
             .values(ended_at=utcnow()))
-
-
-def end_others(user_id: int) -> int:
-    """End every session of ``user_id`` but this browser's; how many ended."""
-    token = session.get(_KEY)
-    stmt = update(UserSession).where(UserSession.user_id == user_id,
-                                     UserSession.ended_at.is_(None))
-    if isinstance(token, str):
-        stmt = stmt.where(UserSession.digest != _digest(token))
-    return db.session.execute(stmt.values(ended_at=utcnow())).rowcount
-
-
-def end_all(user_id: int) -> int:
-    return db.session.execute(update(UserSession).where(
-        UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow())).rowcount

@@ -94,15 +94,6 @@ def on_postgresql(*statements: str) -> None:
 AUDIT_TABLE = "audit_event"
 # Read and written only through the owner's functions (0007_global_walls).
 _THROUGH_FUNCTIONS = ("audit_chain", "user_password")
-_FUNCTIONS = (
-    "fengqiao_scope_stations()", "fengqiao_scope_users()", "fengqiao_is_owner(oid)",
-    "fengqiao_password_settings(integer)", "fengqiao_password_matches(integer, text)",
-    "fengqiao_password_first(integer, text)", "fengqiao_password_change(integer, text, text)",
-    "fengqiao_password_by_invitation(text, text)", "fengqiao_audit_next(text)",
-    "fengqiao_audit_write(bigint, text, integer, text, timestamp, integer, integer, integer,"
-    " text, text, text, text, json, text, text, text, text)",
-    "fengqiao_audit_heads()",
-)
 
 
 def grant_app_role(connection: Connection, role: str) -> None:
@@ -122,7 +113,8 @@ def grant_app_role(connection: Connection, role: str) -> None:
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {quoted}",
         f"REVOKE TRUNCATE ON ALL TABLES IN SCHEMA public FROM {quoted}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
-        *(f"GRANT EXECUTE ON FUNCTION {f} TO {quoted}" for f in _FUNCTIONS),
+        # Every function is the schema's own (the migrations revoke them from PUBLIC).
+        f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {quoted}",
     ):
         connection.execute(text(statement))
 

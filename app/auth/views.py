@@ -170,7 +170,6 @@ def account():
             errors["current"] = _("The current password is wrong.")
             data = None
         if data:
-            user_sessions.end_others(current_user.id)
             db.session.commit()
             login_user(current_user._get_current_object())  # new session version, same session
             flash(_("Your password has been changed. Other sessions are signed out."), "success")

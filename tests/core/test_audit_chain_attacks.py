@@ -15,7 +15,6 @@ from app.audit import heads, verify
 from app.audit.chain import _KEYED, _canonical
 from app.audit.models import AuditChain, AuditEvent
 from app.extensions import db
-from tests.conftest import owner_context
 
 
 def _sha(row) -> str:
@@ -44,7 +43,7 @@ def _rewrite(conn, chain, rows):
 
 
 def _check(owner_app, published=None):
-    with owner_context(), db.engine.connect() as conn:
+    with owner_app.app_context(), db.engine.connect() as conn:
         return verify(conn, published=published)
 
 
