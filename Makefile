@@ -71,6 +71,7 @@ bench: $(STAMP) translations
 	$(BIN)/python bench/manifest_apply.py --stations 1000 --database-url "$(PG_URL)"
 	$(BIN)/python bench/appointments_booking.py --database-url "$(PG_URL)"
 	$(BIN)/python bench/tourism_lounge.py --database-url "$(PG_URL)"
+	$(BIN)/python bench/ground_coverage.py --database-url "$(PG_URL)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

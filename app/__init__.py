@@ -89,6 +89,7 @@ def _init_babel(app: Flask) -> None:
 def _register_models() -> None:
     # Importing the modules maps their models and installs the ORM hooks.
     import app.audit.capture  # noqa: F401
+    import app.ground.models  # noqa: F401
     import app.handoffs  # noqa: F401
     import app.modules  # noqa: F401
     import app.rate_limits  # noqa: F401
@@ -104,6 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     import tenants.web
     from app import health
     from app.auth import bp as auth_bp
+    from app.ground import spreadsheets as _ground_spreadsheets  # noqa: F401 - its routes
+    from app.ground import views as _ground_views  # noqa: F401 - they add routes
+    from app.ground.blueprint import bp as ground_bp
     from app.module_metrics import bp as module_metrics_bp
     from app.station import bp as station_bp
     from app.web import bp as web_bp
@@ -114,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(station_bp)
+    app.register_blueprint(ground_bp)
     app.register_blueprint(county_bp)
     app.register_blueprint(module_metrics_bp)
     register_landing(app)

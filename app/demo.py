@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.enrolment import enrol
 from app.extensions import db
+from app.ground import demo as ground_demo
 from app.modules import enable, station_modules
 from app.plugin_host import host
 from app.station.notices import Notice
@@ -53,10 +54,21 @@ def demo_random(station) -> random.Random:
     return random.Random(f"fengqiao-demo:{station.slug}")  # noqa: S311 - demo data only
 
 
+def demo_ground(station) -> dict[str, int]:
+    """The demo villages of ``station`` by name (its context is current), seeding its demo
+    ground first when it has none yet (a station made for a test or a benchmark)."""
+    from app.ground.models import Village
+
+    if db.session.scalar(select(Village.id).limit(1)) is None:
+        ground_demo.seed(station, demo_scale(station))
+    return dict(db.session.execute(select(Village.name, Village.id)).all())
+
+
 def load_modules(station) -> dict[str, dict[str, int]]:
     """Switch every installed module on in ``station`` and load its demo data (the
-    station's context is current); returns each module's ids of its demo objects."""
-    ids = {}
+    station's context is current); returns each module's ids of its demo objects, and the
+    first of each kind of its ground's (``"ground"``), for tests that visit every page."""
+    ids = {"ground": ground_demo.first_ids()}
     rows = station_modules(station)
     for key, plugin in host().plugins.items():
         enable(station, key, rows=rows)
@@ -109,6 +121,7 @@ def seed() -> tuple[bool, list[tuple[str, str]]]:
         with station_context(station):
             for title, body, pinned in NOTICES:
                 db.session.add(Notice(title=title, body=body, pinned=pinned))
+            demo_ground(station)
             db.session.flush()
     # 一所一策: the first two stations run every installed module, the third none yet.
     for station in stations[:2]:

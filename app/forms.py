@@ -69,6 +69,12 @@ class Form(Schema):
 
     error_messages = {"type": _l("Please enter a valid value.")}
 
+    def __init__(self, *args, keep: dict | None = None, **kwargs):
+        # Values a record already holds that stay acceptable though no longer offered
+        # (a retired village, a force who left): {field name: value}.
+        self.keep = keep or {}
+        super().__init__(*args, **kwargs)
+
     def on_bind_field(self, field_name, field_obj):
         _translate_messages(field_obj)
 

@@ -18,6 +18,8 @@ from app.plugin_contract import NavEntry
 from app.plugin_host import host
 
 STATION_HOME = NavEntry("station.home", _l("Home"), STATION_VIEW)
+# The ground every module stands on comes first after home.
+GROUND = NavEntry("ground.index", _l("Ground"), STATION_VIEW)
 STATION_NAV = [
     NavEntry("station.notices", _l("Notices"), STATION_VIEW),
     NavEntry("station.members", _l("People"), STATION_USERS),
@@ -35,7 +37,8 @@ COUNTY_NAV = [
 
 def station_nav() -> list[NavEntry]:
     modules = [entry for plugin in host().enabled() for entry in plugin.navigation]
-    return [item for item in (STATION_HOME, *modules, *STATION_NAV) if can(item.permission)]
+    entries = (STATION_HOME, GROUND, *modules, *STATION_NAV)
+    return [item for item in entries if can(item.permission)]
 
 
 def county_nav() -> list[NavEntry]:

@@ -17,6 +17,7 @@ STATION_AUDIT = "station.audit.view"
 STATION_NOTICES = "station.notices.manage"
 STATION_PII = "station.pii.reveal"
 STATION_MODULES = "station.modules.manage"
+STATION_GROUND = "station.ground.manage"
 COUNTY_VIEW = "county.view"
 COUNTY_STATIONS = "county.stations.manage"
 COUNTY_USERS = "county.users.manage"
@@ -43,6 +44,7 @@ grant(STATION_AUDIT, ("station_admin", "county_admin"))
 grant(STATION_NOTICES, ("station_admin", "county_admin"))
 grant(STATION_PII, ("station_admin", "county_admin"))
 grant(STATION_MODULES, ("station_admin", "county_admin"))
+grant(STATION_GROUND, ("station_admin", "county_admin"))
 grant(COUNTY_VIEW, COUNTY_ROLES)
 grant(COUNTY_STATIONS, ("county_admin",))
 grant(COUNTY_USERS, ("county_admin",))

@@ -11,6 +11,12 @@ targets ``<key>.*``. A plugin that breaks a rule is reported and skipped; the ap
 
 The declarations themselves live in :mod:`app.plugin_contract`, which the host reads too;
 the core never imports this module, so the arrows run one way.
+
+The station's ground (its villages, grids, key places and community forces) is the core's:
+a module references it with :func:`village_foreign_key` and its kin, lists it with
+:func:`villages`, :func:`grids`, :func:`forces`, offers it in forms with
+:class:`VillageField` and the ``*_choices`` functions, declares which of its records stand
+in a village (:class:`VillageRecords`), and never keeps a village or a helper of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from flask_login import current_user
 from app import audit
 from app.access import can, require
 from app.clock import day_arg, local_now, local_today
-from app.demo import demo_random, demo_scale
+from app.demo import demo_ground, demo_random, demo_scale
 from app.exports import append_safe_row, safe_cell
 from app.extensions import db
 from app.forms import (
@@ -36,6 +42,30 @@ from app.forms import (
     load,
     one_of,
     validate,
+)
+from app.ground.fields import ForceField, GridField, PlaceField, VillageField
+from app.ground.migrating import add_force as migration_add_force
+from app.ground.migrating import rebuilt_keeping_rows as migration_rebuilt_keeping_rows
+from app.ground.migrating import text_from_villages as migration_text_from_villages
+from app.ground.migrating import villages_first as migration_villages_first
+from app.ground.migrating import villages_from_text as migration_villages_from_text
+from app.ground.models import FORCE_KINDS, PLACE_KINDS, Force, Grid, KeyPlace, Village
+from app.ground.records import counts_per_village
+from app.ground.registry import (
+    force_choices,
+    force_foreign_key,
+    force_names,
+    forces,
+    grid_choices,
+    grid_foreign_key,
+    grids,
+    place_foreign_key,
+    places,
+    village_choices,
+    village_foreign_key,
+    village_names,
+    village_order,
+    villages,
 )
 from app.handoffs import AlreadyHandedOff
 from app.handoffs import hand_off as _hand_off
@@ -56,11 +86,12 @@ from app.plugin_contract import (
     Permission,
     Plugin,
     Receipt,
+    VillageRecords,
 )
 from app.plugin_host import host
 from app.rate_limits import client_address, rate_limit
 from app.reveal import may_reveal, reveal
-from app.users import Membership, User, role_from_word, role_label
+from app.users import role_from_word, role_label, station_members, user_names
 from tenants.context import current_station_id
 from tenants.models import Station, utcnow
 from tenants.row_security import disable as disable_row_security
@@ -71,18 +102,25 @@ from tenants.web import public_station_blueprint, station_blueprint
 from tenants.web import scoped_or_404 as get_or_404
 
 __all__ = [
-    "ALL_ROLES", "COUNTY_ROLES", "KEY_RE", "STATION_PII", "STATION_ROLES", "STATION_VIEW",
-    "AlreadyHandedOff", "Form", "Handoff", "HandoffTarget", "Job", "Lines", "Metric",
-    "NavEntry", "Page", "Period", "Permission", "Plugin", "Receipt", "Rows", "Station",
-    "TenantScoped", "Text", "ValidationError", "api_blueprint", "append_safe_row",
-    "audit_event", "blueprint", "can", "choices", "client_address", "current_role",
-    "current_station", "current_user", "day_arg", "db", "demo_random", "demo_scale",
-    "disable_row_security", "enable_row_security", "enqueue", "every_station_rows", "fields",
-    "get_or_404", "hand_off", "handoff_targets", "handoffs_from", "handoffs_to", "length",
-    "load", "local_now", "local_today", "mask", "may_reveal", "members", "one_of",
-    "outbox_messages", "paginate", "public_blueprint", "queue_message", "rate_limit",
+    "ALL_ROLES", "COUNTY_ROLES", "FORCE_KINDS", "KEY_RE", "PLACE_KINDS", "STATION_PII",
+    "STATION_ROLES", "STATION_VIEW", "AlreadyHandedOff", "Force", "ForceField", "Form",
+    "Grid", "GridField", "Handoff", "HandoffTarget", "Job", "KeyPlace", "Lines", "Metric",
+    "NavEntry", "Page", "Period", "Permission", "PlaceField", "Plugin", "Receipt", "Rows",
+    "Station", "TenantScoped", "Text", "ValidationError", "Village", "VillageField",
+    "VillageRecords", "api_blueprint", "append_safe_row", "audit_event", "blueprint", "can",
+    "choices", "client_address", "counts_per_village", "current_role", "current_station",
+    "current_user", "day_arg", "db", "demo_ground", "demo_random", "demo_scale",
+    "disable_row_security", "enable_row_security", "enqueue", "every_station_rows",
+    "fields", "force_choices", "force_foreign_key", "force_names", "forces", "get_or_404",
+    "grid_choices", "grid_foreign_key", "grids", "hand_off", "handoff_targets",
+    "handoffs_from", "handoffs_to", "length", "load", "local_now", "local_today", "mask",
+    "may_reveal", "members", "migration_add_force", "migration_rebuilt_keeping_rows",
+    "migration_text_from_villages", "migration_villages_first",
+    "migration_villages_from_text", "one_of", "outbox_messages", "paginate",
+    "place_foreign_key", "places", "public_blueprint", "queue_message", "rate_limit",
     "require", "reveal", "role_from_word", "role_label", "safe_cell", "settings",
-    "tenant_foreign_key", "user_names", "utcnow", "validate",
+    "tenant_foreign_key", "user_names", "utcnow", "validate", "village_choices",
+    "village_foreign_key", "village_names", "village_order", "villages",
 ]
 
 ALL_ROLES = STATION_ROLES + COUNTY_ROLES
@@ -178,24 +216,4 @@ def members(station: Station | None = None, *,
     empty tuple keeps no one. Unset (None): every active member, whatever their role.
     County and platform accounts acting in the station are not members, never listed.
     """
-    station = station or g.station
-    query = (
-        db.select(User.id, User.full_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.station_id == station.id, Membership.active.is_(True),
-               User.active.is_(True))
-        .order_by(User.full_name)
-    )
-    if roles is not None:
-        query = query.where(Membership.role.in_(tuple(roles)))
-    return [(uid, name) for uid, name in db.session.execute(query).all()]
-
-
-def user_names(ids) -> dict[int, str]:
-    """Full names of users by id (staff names are not masked inside their own station)."""
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    rows = db.session.execute(db.select(User.id, User.full_name).where(User.id.in_(ids)))
-    return dict(rows.all())
-
+    return station_members((station or g.station).id, roles)

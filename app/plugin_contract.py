@@ -75,7 +75,7 @@ class Handoff:
     object_id: int
     title: str
     summary: str = ""
-    village: str = ""  # where it happened, when the sender knows
+    village_id: int | None = None  # the station's village it happened in, when known
     # Personal data ({"name": ..., "phone": ...}): it stays in the station, the receiving
     # module masks it by default as the sender does, and the handoff is audited.
     people: tuple[dict, ...] = ()
@@ -107,6 +107,24 @@ class HandoffTarget:
     permission: str
 
 
+@dataclass(frozen=True)
+class VillageRecords:
+    """Records of a module that stand in a village of the station's ground: counted per
+    village (the county's comparison, 五无 villages) and listed on the village's page.
+
+    ``query()`` returns a SELECT of the module's models with four labelled columns:
+    ``village_id``, ``id``, ``title`` (a short text) and ``day`` (a date or time, for
+    periods and order; may be NULL). ``endpoint`` is the page of one record, reached with
+    ``{id_arg: id}``. ``key`` is ``<module>.<what>``.
+    """
+
+    key: str
+    label: Any
+    query: Callable[[], Any]
+    endpoint: str
+    id_arg: str
+
+
 @dataclass
 class Plugin:
     """One station module. Only ``key``, names and ``version`` are required."""
@@ -130,6 +148,8 @@ class Plugin:
     demo_data: Callable[[Station], dict[str, int]] | None = None
     requires: tuple[str, ...] = ()
     handoff_targets: tuple[HandoffTarget, ...] = ()
+    # The records that stand in a village of the station's ground (see VillageRecords).
+    village_records: tuple[VillageRecords, ...] = ()
     # (object_type, object_id) -> the page of that object, for handoff links.
     object_url: Callable[[str, int], str | None] | None = None
     # The HTML of a card for the station's home page (its own template, rendered), or None.

@@ -31,7 +31,8 @@ from tenants.scoping import TenantScoped
 GROUP = "fengqiao.plugins"
 # The core's own namespaces (URLs, permissions, audit actions): no module may take them.
 RESERVED_KEYS = frozenset({
-    "admin", "api", "app", "audit", "auth", "core", "county", "module", "modules", "pii",
+    "admin", "api", "app", "audit", "auth", "core", "county", "ground", "module", "modules",
+    "pii",
     "plugin", "plugins", "s", "static", "station", "tenants", "user", "users", "web",
 })
 log = logging.getLogger("fengqiao.plugins")
@@ -200,7 +201,8 @@ def _check(plugin: Plugin) -> None:
         if not issubclass(model, TenantScoped):
             problems.append(f"model {model.__name__} must be TenantScoped (station-owned)")
     for kind, items in (("permission", plugin.permissions), ("metric", plugin.metrics),
-                        ("job", plugin.jobs), ("handoff target", plugin.handoff_targets)):
+                        ("job", plugin.jobs), ("handoff target", plugin.handoff_targets),
+                        ("village records", plugin.village_records)):
         for item in items:
             if not item.key.startswith(f"{key}."):
                 problems.append(f"{kind} {item.key!r} must start with '{key}.'")

@@ -237,3 +237,27 @@ def find_user(username: str) -> User | None:
 
 def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
+
+
+def station_members(station_id: int, roles: tuple[str, ...] | None = None
+                    ) -> list[tuple[int, str]]:
+    """``(user_id, name)`` of a station's active members (whose role there is one of
+    ``roles``, when given), by name. County and platform accounts are not members."""
+    query = (
+        select(User.id, User.full_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.station_id == station_id, Membership.active.is_(True),
+               User.active.is_(True))
+        .order_by(User.full_name, User.id)
+    )
+    if roles is not None:
+        query = query.where(Membership.role.in_(tuple(roles)))
+    return [(uid, name) for uid, name in db.session.execute(query).all()]
+
+
+def user_names(ids) -> dict[int, str]:
+    """Full names of users by id (staff names are not masked inside their own station)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())

@@ -22,6 +22,7 @@ from app.enrolment import (
 )
 from app.extensions import db
 from app.forms import load
+from app.ground.profile import profiles
 from app.paging import paginate
 from app.permissions import (
     COUNTY_AUDIT,
@@ -86,7 +87,7 @@ def home():
     ).all())
     return render_template(
         "county/home.html", stations=stations, page=stations, members=members,
-        last_activity=last_activity,
+        last_activity=last_activity, profiles=profiles([s.id for s in stations]),
     )
 
 

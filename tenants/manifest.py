@@ -1,11 +1,12 @@
 """A county declared in one file: ``fengqiao tenants apply county.yaml``.
 
 The manifest names the county with its own people (county IT, county leadership), its
-stations, the modules each station runs (with their settings) and each station's admins.
-Applying it makes the database match: stations are created or renamed, listed modules
-switched on (settings replaced when given), unlisted ones switched off (their data kept),
-listed people created or given their role. Nothing else is removed: people and stations
-missing from the file are left alone.
+stations, the modules each station runs (with their settings), each station's admins and
+its villages. Applying it makes the database match: stations are created or renamed, listed
+modules switched on (settings replaced when given), unlisted ones switched off (their data
+kept), listed people created or given their role, listed villages created or updated by
+name (the values given). Nothing else is removed: people, stations and villages missing
+from the file are left alone.
 
 Applying twice changes nothing the second time. Every problem is reported with where it is
 in the file, and then nothing at all is written: the whole run is one transaction.
@@ -24,11 +25,13 @@ from sqlalchemy import select
 from app.enrolment import PersonForm, enrol, may_join, may_take_role
 from app.extensions import db
 from app.forms import Form, Text, length
+from app.ground.models import VILLAGE, VILLAGE_KINDS, Village
+from app.ground.spreadsheets import VillageRow, renamed_villages
 from app.modules import ModuleError, disable, enable, station_modules, validate_settings
 from app.permissions import COUNTY_ROLES
 from app.plugin_host import host
 from app.users import User, normalise_username, role_from_word
-from tenants.context import county_context
+from tenants.context import county_context, station_context
 from tenants.models import County, Station
 from tenants.onboarding import SLUG_RULE, OnboardingError, create_county, create_station
 
@@ -78,6 +81,20 @@ class StationSpec(_Strict):
     name = Text(required=True, validate=length(100))
     modules = fields.Raw(load_default=dict)
     admins = fields.List(fields.Nested(AdminSpec), load_default=list)
+    # Checked one by one (VillageSpec), so one bad village does not hide the rest.
+    villages = fields.Raw(load_default=None)
+
+
+class VillageSpec(VillageRow):
+    """A village of a station by its name, as the spreadsheet import reads one: the keys
+    given are set, those left out are left as they are."""
+
+    class Meta:
+        unknown = "raise"
+        # Who covers it and whether it is in use are kept on the station's ground page.
+        exclude = ("officer_id", "auxiliary_id", "active")
+
+    error_messages = _UNKNOWN
 
 
 @dataclass
@@ -189,6 +206,7 @@ def _check_within_file(spec: dict, outcome: Outcome) -> None:
             )
         seen.setdefault(station["slug"], i)
         station["modules"] = _checked_modules(station["modules"], where, outcome)
+        station["villages"] = _checked_villages(station["villages"], where, outcome)
 
 
 def _checked_modules(modules, where: str, outcome: Outcome) -> dict | None:
@@ -229,6 +247,35 @@ def _checked_modules(modules, where: str, outcome: Outcome) -> dict | None:
             for name, message in exc.errors.items():
                 outcome.problems.append(f"{where}.modules.{key}.{name}: {message}")
     return modules if len(outcome.problems) == problems else None
+
+
+def _checked_villages(items, where: str, outcome: Outcome) -> list[dict] | None:
+    """The station's villages, each loaded by :class:`VillageSpec`, or None when absent
+    or with a problem (then reported here and left out of the apply)."""
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        outcome.problems.append(f"{where}.villages: " + _(
+            "a list of villages, each with at least a name"))
+        return None
+    problems, out, first = len(outcome.problems), [], {}
+    for j, item in enumerate(items):
+        name = item.get("name") if isinstance(item, dict) else None
+        place = f"{where}.villages[{j}]" + (f" ({name})" if isinstance(name, str) else "")
+        try:
+            if not isinstance(item, dict):
+                raise ValidationError({"_schema": [_("each village is a mapping")]})
+            # Only the keys given: the form's defaults would overwrite the rest.
+            village = {k: v for k, v in VillageSpec().load(item).items() if k in item}
+        except ValidationError as err:
+            outcome.problems += _locate(err.messages, item, place)
+            continue
+        if village["name"] in first:
+            outcome.problems.append(f"{place}.name: " + _(
+                "the same name as villages[%(j)d]", j=first[village["name"]]))
+        first.setdefault(village["name"], j)
+        out.append(village)
+    return out if len(outcome.problems) == problems else None
 
 
 def _apply(spec: dict, outcome: Outcome) -> None:
@@ -290,6 +337,8 @@ def _apply_to(county: County, spec: dict, outcome: Outcome) -> None:
             continue
         if item["modules"] is not None:
             _modules(station, item["modules"], where, outcome)
+        if item["villages"]:
+            _villages(station, item["villages"], where, outcome)
     db.session.flush()
 
 
@@ -429,6 +478,43 @@ def _modules(station: Station, wanted: dict, where: str, outcome: Outcome) -> No
                 )
     except ModuleError as exc:
         outcome.problems += [f"{where}.modules: {message}" for message in exc.errors.values()]
+
+
+def _villages(station: Station, wanted: list[dict], where: str, outcome: Outcome) -> None:
+    """Create or update the station's villages by name; none is removed. A village the
+    station renamed, listed by its former name, is a problem: not a new village."""
+
+    def shown(key, value) -> str:
+        if value is None:
+            return "—"
+        return str(VILLAGE_KINDS[value]) if key == "kind" else str(value)
+
+    # Station-owned rows: written in the station's own context, and flushed in it.
+    with station_context(station):
+        existing = {v.name: v for v in db.session.scalars(select(Village))}
+        renamed = renamed_villages(existing)
+        position = max((v.position for v in existing.values()), default=-1)
+        for j, spec in enumerate(wanted):  # all of the station's list, so j is its place
+            village = existing.get(spec["name"])
+            if spec["name"] in renamed:
+                outcome.problems.append(f"{where}.villages[{j}] ({spec['name']}).name: " + _(
+                    "This village is now called %(name)s: write that name.",
+                    name=renamed[spec["name"]]))
+                continue
+            if village is None:
+                position += 1
+                db.session.add(Village(position=position, **({"kind": VILLAGE} | spec)))
+                outcome.changes.append(f"+ village {station.slug}/{spec['name']}")
+                continue
+            changed = [(key, value) for key, value in spec.items()
+                       if getattr(village, key) != value]
+            if changed:
+                outcome.changes.append(f"~ village {station.slug}/{village.name} " + "; ".join(
+                    f"{key}: {shown(key, getattr(village, key))} -> {shown(key, value)}"
+                    for key, value in changed))
+                for key, value in changed:
+                    setattr(village, key, value)
+        db.session.flush()
 
 
 def _where(i: int, item) -> str:

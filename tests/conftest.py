@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.extensions import db
+from tests import previous_release
 
 PG = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
 # Apps built in production mode by tests need their audit key, like production does.
@@ -79,6 +81,69 @@ def owner_engine(database_urls):
     engine = create_engine(database_urls[0])
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path, database_urls):
+    """An empty database of its own, for a test that runs the migrations itself."""
+    if not PG:
+        yield "sqlite:///" + str(tmp_path / "empty.db")
+        return
+    name = f"fengqiao_mig_{uuid.uuid4().hex[:8]}"
+    base = database_urls[0].rsplit("/", 1)[0]  # the owner may create databases
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def previous_demo(empty_database_url):
+    """The app on a database at the previous release, filled by its demo; its rows."""
+    data = previous_release.load()
+    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        for revision in data["revisions"]:
+            upgrade(revision=revision)
+        with db.engine.begin() as conn:
+            previous_release.fill(conn, data["tables"])
+        yield app, data["tables"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def previous_demo_of_a_plain_owner(database_urls):
+    """The previous release's demo in a database whose owner cannot bypass row security
+    (as in production): the app migrating as that owner, and a superuser's engine to look."""
+    data = previous_release.load()
+    role, name = f"fq_owner_{uuid.uuid4().hex[:6]}", f"fengqiao_mig_{uuid.uuid4().hex[:8]}"
+    base = make_url(database_urls[0])
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{role}"'))
+    owner = base.set(database=name, username=role, password=None).render_as_string(False)
+    looker = create_engine(base.set(database=name))
+    try:
+        app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": owner})
+        with app.app_context():
+            for revision in data["revisions"]:
+                upgrade(revision=revision)
+            with looker.begin() as conn:  # filled past the station policy
+                previous_release.fill(conn, data["tables"])
+            yield looker, data["tables"]
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        looker.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
 
 
 def _settings(url: str) -> dict:

@@ -65,6 +65,7 @@ COMMON_FIELDS = {
 # Words for values that events (not models) carry.
 EVENT_VALUES = {
     "print": _l("printing"),
+    "export": _l("an export"),
     "assignee": _l("the person assigned"),
 }
 
@@ -172,6 +173,9 @@ def _value(model, name: str, value, names: "Names") -> str | None:
         return names.people.get(int(value), f"#{value}")
     if kind in ("station", "county") and str(value).isdigit():
         return getattr(names, f"{kind}s").get(int(value), f"#{value}")
+    ground = getattr(names, "ground", {})
+    if kind in ground and str(value).isdigit():
+        return ground[kind].get(int(value), f"#{value}")
     if kind in ("module", "handoff_target"):
         return _module_word(kind, str(value))
     if kind == "datetime" and isinstance(value, str):
@@ -192,6 +196,9 @@ def _value(model, name: str, value, names: "Names") -> str | None:
 # that hold lists (not a before/after pair, whatever their length).
 EVENT_PEOPLE = {"officer_id", "user_id", "actor_id"}
 EVENT_LISTS = {"requests", "ids", "fields", "personal_data"}
+# The station's ground a record stands on, named in the log by its name, not its id.
+GROUND_KINDS = {"ground_village": "village", "ground_grid": "grid", "ground_place": "place",
+                "ground_force": "force"}
 
 
 def _kind(model, name: str) -> str | None:
@@ -209,6 +216,8 @@ def _kind(model, name: str) -> str | None:
         return "station"
     if "county" in targets:
         return "county"
+    for table in targets & GROUND_KINDS.keys():
+        return GROUND_KINDS[table]
     if isinstance(column.type, DateTime):
         return "datetime"
     return None
@@ -240,15 +249,19 @@ class Names:
     people: dict[int, str]
     stations: dict[int, str]
     counties: dict[int, str]
+    ground: dict[str, dict[int, str]]  # villages, grids, places, forces by kind
 
 
 def names_of(events) -> Names:
     """Names of the staff, stations and counties the events' fields point at, a query
     for each kind at most."""
+    from app.ground.models import Force, Grid, KeyPlace, Village
     from app.users import User
     from tenants.models import County, Station
 
-    wanted: dict[str, set[int]] = {"person": set(), "station": set(), "county": set()}
+    ground = {"village": Village, "grid": Grid, "place": KeyPlace, "force": Force}
+    wanted: dict[str, set[int]] = {"person": set(), "station": set(), "county": set(),
+                                   **{kind: set() for kind in ground}}
     for event in events:
         model = model_for(event.object_type)
         for name, value in (event.changes or {}).items() if isinstance(event.changes,
@@ -265,7 +278,9 @@ def names_of(events) -> Names:
 
     return Names(lookup(User.id, User.full_name, wanted["person"]),
                  lookup(Station.id, Station.name, wanted["station"]),
-                 lookup(County.id, County.name, wanted["county"]))
+                 lookup(County.id, County.name, wanted["county"]),
+                 {kind: lookup(model.id, model.name, wanted[kind])
+                  for kind, model in ground.items()})
 
 
 def object_choices(object_types) -> list[tuple[str, str]]:

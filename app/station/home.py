@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from app.access import require
 from app.extensions import db
+from app.ground.coverage import compute as ground_coverage
 from app.permissions import STATION_VIEW
 from app.plugin_host import host
 from app.station.blueprint import bp
@@ -28,4 +29,5 @@ def home():
         for c in (p.home_card() for p in host().enabled() if p.home_card) if c
     ]
     return render_template("station/home.html", notices=notices, member_count=member_count,
-                           modules=host().enabled(), cards=cards)
+                           modules=host().enabled(), cards=cards,
+                           ground_gaps=ground_coverage().total)

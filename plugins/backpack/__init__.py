@@ -16,6 +16,7 @@ from .demo import demo_data
 from .jobs import remind_residents
 from .metrics import METRICS
 from .models import HomeRequest, Step, Visit
+from .records import VILLAGE_RECORDS
 from .schemas import Settings
 from .views import bp, home_card, object_url
 
@@ -51,4 +52,5 @@ plugin = Plugin(
     object_url=object_url,
     home_card=home_card,
     audit_labels={"backpack_route_sheet": _l("Route sheet")},
+    village_records=VILLAGE_RECORDS,
 )

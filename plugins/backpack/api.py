@@ -17,7 +17,8 @@ def _iso(day):
 
 def _request(r: HomeRequest) -> dict:
     return {
-        "id": r.id, "service": r.service, "status": r.status, "village": r.village,
+        "id": r.id, "service": r.service, "status": r.status,
+        "village": r.village.name, "village_id": r.village_id,
         "resident_name": mask("name", r.resident_name),
         "resident_phone": mask("phone", r.resident_phone),
         "resident_id_number": mask("id_number", r.resident_id_number),

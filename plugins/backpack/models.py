@@ -8,7 +8,14 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+from app.plugin_api import (
+    TenantScoped,
+    Village,
+    db,
+    tenant_foreign_key,
+    utcnow,
+    village_foreign_key,
+)
 
 from .labels import LABELS
 
@@ -28,6 +35,8 @@ class HomeRequest(TenantScoped, db.Model):
     __tenant_table_args__ = (
         Index("ix_backpack_request_status", "tenant_id", "status", "visit_date"),
         Index("ix_backpack_request_finished", "tenant_id", "finished_on"),
+        village_foreign_key(),
+        Index("ix_backpack_request_village", "tenant_id", "village_id"),
     )
     __pii__ = {"resident_name": "name", "resident_phone": "phone",
                "resident_id_number": "id_number", "address": "address",
@@ -35,7 +44,8 @@ class HomeRequest(TenantScoped, db.Model):
     __label__ = _l("Home-service request")
     __labels__ = {
         "resident_name": _l("Resident's name"), "resident_phone": _l("Resident's phone"),
-        "resident_id_number": _l("Resident's ID number"), "address": _l("Home address"),
+        "resident_id_number": _l("Resident's ID number"), "village_id": _l("Village"),
+        "address": _l("Home address"),
         "reason_note": _l("About the reason"), "service": _l("Service"),
         "channel": _l("How it came in"), "requested_on": _l("Requested on"),
         "visit_date": _l("Visit date"), "needs_delivery": _l("A certificate to deliver"),
@@ -50,7 +60,8 @@ class HomeRequest(TenantScoped, db.Model):
     resident_name: Mapped[str] = mapped_column(String(64))
     resident_phone: Mapped[str] = mapped_column(String(20))
     resident_id_number: Mapped[str | None] = mapped_column(String(18))
-    village: Mapped[str] = mapped_column(String(60))
+    # The station's village (its ground): the route sheet follows the ground's order.
+    village_id: Mapped[int]
     address: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(16))
     reason_note: Mapped[str | None] = mapped_column(String(300))
@@ -75,6 +86,12 @@ class HomeRequest(TenantScoped, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    village: Mapped[Village] = relationship(
+        viewonly=True, lazy="selectin",
+        primaryjoin="and_(HomeRequest.village_id == Village.id, "
+                    "HomeRequest.tenant_id == Village.tenant_id)",
+        foreign_keys="[HomeRequest.tenant_id, HomeRequest.village_id]",
+    )
     visit: Mapped["Visit | None"] = relationship(
         viewonly=True, uselist=False,
         primaryjoin="and_(HomeRequest.id == Visit.request_id, "

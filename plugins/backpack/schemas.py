@@ -9,9 +9,9 @@ from marshmallow import validates, validates_schema
 
 from app.plugin_api import (
     Form,
-    Lines,
     Text,
     ValidationError,
+    VillageField,
     fields,
     length,
     local_today,
@@ -20,9 +20,6 @@ from app.plugin_api import (
 )
 
 from .models import CHANNELS, REASONS, RECEIVERS
-
-# Villages of a mountain township (made-up names in the manner of seed 003's 河口村).
-DEFAULT_VILLAGES = ["河口村", "骆家咀村", "石门村", "青龙村", "大坪村"]
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 _recent = validate.Range(
@@ -38,13 +35,6 @@ class Settings(Form):
         metadata={"label": _l("Hours a resident's round trip to the station takes"),
                   "help": _l("Bus, waiting and the way back, e.g. 3. Each trip the backpack "
                              "saves counts this many hours in the figures.")},
-    )
-    villages = Lines(
-        maximum_length=60, load_default=lambda: list(DEFAULT_VILLAGES),
-        validate=validate.Length(1, 100, error=_l("Give between 1 and 100 villages.")),
-        metadata={"label": _l("Villages"),
-                  "help": _l("One per line, in the order a route through them runs: the "
-                             "route sheet follows it.")},
     )
     reminder = fields.Boolean(
         load_default=True,
@@ -62,10 +52,9 @@ def _not_future(value):
 class RequestForm(Form):
     """A request taken by phone, WeChat, a grid worker, a relative or on an officer's visit."""
 
-    def __init__(self, services=(), villages=(), **kwargs):
+    def __init__(self, services=(), **kwargs):
         super().__init__(**kwargs)
         self.services = set(services)
-        self.villages = set(villages)
 
     resident_name = Text(required=True, validate=length(64))
     resident_phone = Text(required=True, validate=_phone)
@@ -75,18 +64,13 @@ class RequestForm(Form):
                                  error=_l("An ID number has 18 characters: 17 digits, then a "
                                           "digit or X.")),
     )
-    village = Text(required=True)
+    village_id = VillageField(required=True)
     address = Text(required=True, validate=length(200))
     reason = Text(required=True, validate=one_of(REASONS))
     reason_note = Text(load_default=None, validate=length(300))
     service = Text(required=True)
     channel = Text(required=True, validate=one_of(CHANNELS))
     requested_on = fields.Date(load_default=None, validate=[_recent, _not_future])
-
-    @validates("village")
-    def _village(self, value, **kwargs):
-        if value not in self.villages:
-            raise ValidationError(_l("Please choose one of the station's villages."))
 
     @validates("service")
     def _service(self, value, **kwargs):

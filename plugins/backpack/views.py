@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.plugin_api import (
     STATION_PII,
     Period,
+    Village,
     blueprint,
     can,
     choices,
@@ -25,8 +26,9 @@ from app.plugin_api import (
     paginate,
     require,
     reveal,
-    settings,
     user_names,
+    village_choices,
+    village_order,
 )
 
 from . import flow
@@ -96,8 +98,10 @@ def index():
 @bp.get("/deliveries")
 @require(VIEW)
 def deliveries():
-    """The certificates made at the county office that still wait to be brought home."""
-    page = paginate(_awaiting_delivery().order_by(HomeRequest.visit_date, HomeRequest.id))
+    """The certificates made at the county office that still wait to be brought home, in
+    the order a round through the villages takes."""
+    page = paginate(_along_the_route(_awaiting_delivery()).order_by(HomeRequest.visit_date,
+                                                                    HomeRequest.id))
     return render_template("backpack/deliveries.html", requests=page, page=page,
                            people=user_names(r.officer_id for r in page))
 
@@ -114,11 +118,9 @@ def _awaiting_delivery():
 @require(RECORD)
 def request_new():
     services = home_services()
-    villages = settings(KEY)["villages"]
     errors, form = {}, request.form
     if request.method == "POST":
-        data, errors = load(RequestForm(services=[s["name"] for s in services],
-                                        villages=villages), form)
+        data, errors = load(RequestForm(services=[s["name"] for s in services]), form)
         if data:
             data["requested_on"] = data["requested_on"] or local_today()
             if data["resident_id_number"]:
@@ -134,7 +136,8 @@ def request_new():
         form = {"requested_on": local_today().isoformat(), "reason": "elderly",
                 "channel": "phone"}
     return render_template(
-        "backpack/request_new.html", services=services, villages=villages, errors=errors,
+        "backpack/request_new.html", services=services, villages=village_choices(),
+        errors=errors,
         form=form, may_configure=can("station.modules.manage"),
     ), _status_code(errors)
 
@@ -275,10 +278,11 @@ def _visit_page(home: HomeRequest, errors, form, revealed=False):
 
 # -- the plan and the route sheet ----------------------------------------------------------
 
-def _village_order():
-    """The route's order: the villages setting as listed, any other village after them."""
-    order = {v: i for i, v in enumerate(settings(KEY)["villages"])}
-    return lambda r: (order.get(r.village, len(order)), r.village, r.id)
+def _along_the_route(query):
+    """``query`` of requests in the order a round through the station's villages runs:
+    the ground's order of its villages (position, then name)."""
+    return query.join(Village, (Village.id == HomeRequest.village_id)
+                      & (Village.tenant_id == HomeRequest.tenant_id)).order_by(*village_order())
 
 
 def _scheduled(first: date, last: date, officer_id: int | None = None):
@@ -287,7 +291,7 @@ def _scheduled(first: date, last: date, officer_id: int | None = None):
                                       HomeRequest.visit_date <= last)
     if officer_id:
         query = query.where(HomeRequest.officer_id == officer_id)
-    return sorted(db.session.scalars(query).all(), key=_village_order())
+    return db.session.scalars(_along_the_route(query).order_by(HomeRequest.id)).all()
 
 
 @bp.get("/plan")
@@ -301,7 +305,7 @@ def plan():
     visits = _scheduled(first, last)
     by_day: dict[date, dict[str, list]] = {}
     for r in sorted(visits, key=lambda r: r.visit_date):
-        by_day.setdefault(r.visit_date, defaultdict(list))[r.village].append(r)
+        by_day.setdefault(r.visit_date, defaultdict(list))[r.village.name].append(r)
     by_officer: dict[int | None, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for r in visits:
         by_officer[r.officer_id][r.visit_date] += 1
@@ -337,9 +341,10 @@ def route_sheet():
         sheets[r.officer_id].append(r)
     if officer_id and not sheets:
         sheets[officer_id] = []
-    villages = {r.village for r in visits}
-    to_deliver = sorted((r for r in db.session.scalars(_awaiting_delivery()).all()
-                         if r.village in villages), key=_village_order())
+    villages = {r.village_id for r in visits}
+    to_deliver = db.session.scalars(_along_the_route(
+        _awaiting_delivery().where(HomeRequest.village_id.in_(villages)))
+        .order_by(HomeRequest.id)).all()
     if full:
         reveal("backpack_route_sheet", None, VISIT_FIELDS, assignee_id=officer_id,
                **{"for": "print", "day": day.isoformat(), "officer_id": officer_id,

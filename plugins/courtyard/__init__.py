@@ -14,6 +14,7 @@ from .demo import demo_data
 from .jobs import flag_overdue
 from .metrics import METRICS
 from .models import Concern, ConcernUpdate, Point, Session
+from .records import VILLAGE_RECORDS
 from .schemas import Settings
 from .views import bp, home_card, object_url
 
@@ -43,6 +44,7 @@ plugin = Plugin(
     jobs=(Job("courtyard.flag_overdue", flag_overdue, "0 6 * * *",
               _l("Flag concerns past their due date")),),
     demo_data=demo_data,
+    village_records=VILLAGE_RECORDS,
     object_url=object_url,
     home_card=home_card,
 )

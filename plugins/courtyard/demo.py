@@ -4,7 +4,16 @@ names; the water-pipe concern follows the story in seed 001 (团堡)."""
 
 from datetime import datetime, time, timedelta
 
-from app.plugin_api import Station, db, demo_random, demo_scale, local_today, members
+from app.plugin_api import (
+    Station,
+    db,
+    demo_ground,
+    demo_random,
+    demo_scale,
+    local_today,
+    members,
+    villages,
+)
 
 from .models import CLOSED, IN_PROGRESS, OPEN, RESOLVED, Concern, ConcernUpdate, Point, Session
 
@@ -39,7 +48,10 @@ def demo_data(station: Station) -> dict[str, int]:
     current); returns one id of each kind for the isolation sweep."""
     people = [uid for uid, _name in members(station)] or [None]
     today = local_today()
-    points = [Point(name=n, village=v, place=p) for n, v, p in POINTS]
+    ground = demo_ground(station)
+    # A station whose ground lacks the village (renamed, say) gets its first one instead.
+    points = [Point(name=n, village_id=ground.get(v) or villages()[0].id, place=p)
+              for n, v, p in POINTS]
     db.session.add_all(points)
     db.session.flush()
     ids: dict[str, int] = {"point_id": points[0].id}

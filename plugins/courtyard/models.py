@@ -8,7 +8,14 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+from app.plugin_api import (
+    TenantScoped,
+    Village,
+    db,
+    tenant_foreign_key,
+    utcnow,
+    village_foreign_key,
+)
 
 OPEN, IN_PROGRESS, RESOLVED, CLOSED = "open", "in_progress", "resolved", "closed"
 STATUSES = (OPEN, IN_PROGRESS, RESOLVED, CLOSED)
@@ -21,16 +28,28 @@ class Point(TenantScoped, db.Model):
     """A meeting point (议事点): "where the people gather, there the platform stands"."""
 
     __tablename__ = "courtyard_point"
+    __tenant_table_args__ = (
+        village_foreign_key(),
+        Index("ix_courtyard_point_village", "tenant_id", "village_id"),
+    )
     __label__ = _l("Meeting point")
-    __labels__ = {"place": _l("Place")}
+    __labels__ = {"place": _l("Place"), "village_id": _l("Village")}
 
     name: Mapped[str] = mapped_column(String(100))
-    village: Mapped[str] = mapped_column(String(60))
+    # A village of the station's ground, never typed: the village's page and the county's
+    # counts find the point's sessions and concerns by it.
+    village_id: Mapped[int]
     place: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(SQLText)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    village: Mapped[Village] = relationship(
+        Village, viewonly=True,
+        primaryjoin=lambda: (Point.village_id == Village.id)
+        & (Point.tenant_id == Village.tenant_id),
+        foreign_keys=lambda: [Point.tenant_id, Point.village_id],
+    )
     sessions: Mapped[list["Session"]] = relationship(
         viewonly=True,
         order_by="Session.held_on.desc(), Session.id.desc()",

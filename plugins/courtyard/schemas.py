@@ -11,6 +11,7 @@ from app.plugin_api import (
     Lines,
     Text,
     ValidationError,
+    VillageField,
     fields,
     length,
     local_today,
@@ -49,7 +50,9 @@ class Settings(Form):
 
 class PointForm(Form):
     name = Text(required=True, validate=length(100))
-    village = Text(required=True, validate=length(60))
+    # Edit it with ``PointForm(keep={"village_id": point.village_id})``: a village retired
+    # since stays the point's own, though no new point may stand in it.
+    village_id = VillageField(required=True)
     place = Text(load_default=None, validate=length(200))
     notes = Text(load_default=None, validate=length(2000))
     active = fields.Boolean(load_default=True)

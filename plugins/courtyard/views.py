@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import contains_eager
 
 from app.plugin_api import (
     AlreadyHandedOff,
@@ -28,6 +29,8 @@ from app.plugin_api import (
     reveal,
     settings,
     user_names,
+    village_choices,
+    village_order,
 )
 
 from .metrics import METRICS
@@ -84,8 +87,11 @@ def index():
     last_held = dict(db.session.execute(
         select(Session.point_id, func.max(Session.held_on)).group_by(Session.point_id)
     ).all())
-    points = db.session.scalars(select(Point).order_by(Point.active.desc(), Point.village,
-                                                       Point.name)).all()
+    # In the station's order of its villages (its route through them), with their names,
+    # in one query.
+    points = db.session.scalars(
+        select(Point).join(Point.village).options(contains_eager(Point.village))
+        .order_by(Point.active.desc(), *village_order(), Point.name)).all()
     concerns = paginate(_open_concerns(), size=10)
     return render_template(
         "courtyard/index.html", period=period, figures=figures, points=points,
@@ -113,8 +119,10 @@ def point_new():
             db.session.commit()
             flash(_("The meeting point is set up."), "success")
             return redirect(url_for(".point", point_id=point.id))
+    villages = village_choices()
     return render_template("courtyard/point_form.html", point=None, errors=errors,
-                           form=request.form), _status_code(errors)
+                           form=request.form, villages=villages,
+                           no_villages=not villages), _status_code(errors)
 
 
 @bp.route("/points/<int:point_id>/edit", methods=["GET", "POST"])
@@ -124,7 +132,8 @@ def point_edit(point_id: int):
     errors = {}
     form = request.form
     if request.method == "POST":
-        data, errors = load(PointForm(), {**form.to_dict(), "active": "active" in form})
+        data, errors = load(PointForm(keep={"village_id": point.village_id}),
+                            {**form.to_dict(), "active": "active" in form})
         if data:
             for name, value in data.items():
                 setattr(point, name, value)
@@ -132,10 +141,13 @@ def point_edit(point_id: int):
             flash(_("The meeting point is saved."), "success")
             return redirect(url_for(".point", point_id=point.id))
     else:
-        form = {"name": point.name, "village": point.village, "place": point.place or "",
-                "notes": point.notes or "", "active": point.active}
-    return render_template("courtyard/point_form.html", point=point, errors=errors,
-                           form=form), _status_code(errors)
+        form = {"name": point.name, "village_id": point.village_id,
+                "place": point.place or "", "notes": point.notes or "", "active": point.active}
+    # The point's own village is offered even retired; none other in use is still worth
+    # saying, with the way to add one.
+    return render_template("courtyard/point_form.html", point=point, errors=errors, form=form,
+                           villages=village_choices(keep=point.village_id),
+                           no_villages=not village_choices()), _status_code(errors)
 
 
 @bp.get("/points/<int:point_id>")
@@ -305,7 +317,7 @@ def concern_handoff(concern_id: int):
         link = hand_off(target, Handoff(
             source_plugin=KEY, object_type="concern", object_id=concern.id,
             title=concern.title, summary=concern.details or "", people=people,
-            village=concern.session.point.village, owner_id=concern.owner_id,
+            village_id=concern.session.point.village_id, owner_id=concern.owner_id,
         ))
     except AlreadyHandedOff as earlier:
         # A second tap, a page open in another tab, or two taps at once: nothing new.

@@ -14,6 +14,7 @@ from .handoff import TARGET
 from .jobs import prepare_reminders
 from .metrics import METRICS
 from .models import Agreement, Attempt, Case, Event, Party, Reminder
+from .records import VILLAGE_RECORDS
 from .schemas import Settings
 from .views import bp, home_card, object_url
 
@@ -41,6 +42,7 @@ plugin = Plugin(
               _l("Prepare follow-up and stuck-case reminders")),),
     demo_data=demo_data,
     handoff_targets=(TARGET,),
+    village_records=VILLAGE_RECORDS,
     object_url=object_url,
     home_card=home_card,
     audit_labels={"mediation.export": _l("Exported cases")},

@@ -11,11 +11,14 @@ from datetime import date, datetime, time, timedelta
 from app.plugin_api import (
     Station,
     db,
+    demo_ground,
     demo_random,
     demo_scale,
+    forces,
     local_today,
     members,
     settings,
+    villages,
 )
 
 from .ladder import Ladder
@@ -93,6 +96,31 @@ class People:
                      id_number=self.id_number())
 
 
+class Ground:
+    """The station's villages by name (its first when the name is missing) and the
+    community forces who mediate at the ladder's lower rungs."""
+
+    RUNGS = {1: "household_head", 2: "security_director"}
+    TITLES = {"household_head": "百户长", "security_director": "治保主任"}
+
+    def __init__(self, station: Station):
+        self.ids = demo_ground(station)
+        self.first = villages()[0].id
+        self.forces = {kind: forces(kind) for kind in self.RUNGS.values()}
+
+    def village(self, name: str) -> int:
+        return self.ids.get(name) or self.first
+
+    def mediator(self, rung: int, village_id: int):
+        """The force who mediates at ``rung`` (of the case's village when there is one),
+        or None above the rungs they mediate at."""
+        kind = self.RUNGS.get(rung)
+        found = self.forces.get(kind) or []
+        if not found:
+            return None
+        return next((f for f in found if f.village_id == village_id), found[0])
+
+
 def _at(day: date, hour: int = 1) -> datetime:
     return datetime.combine(day, time(hour, 30))  # 09:30 in Beijing, stored as naive UTC
 
@@ -104,10 +132,12 @@ def demo_data(station: Station) -> dict[str, int]:
     in_charge = [uid for uid, _name in members(station, roles=IN_CHARGE)] or [None]
     officer = in_charge[0]
     today = local_today()
+    ground = Ground(station)
     for i, (title, kind, village, source, ago, years, level, outcome) in enumerate(CASES):
         opened = today - timedelta(days=ago)
+        village_id = ground.village(village)
         case = Case(
-            title=title, kind=kind, village=village, source=source, opened_on=opened,
+            title=title, kind=kind, village_id=village_id, source=source, opened_on=opened,
             dispute_began_on=date(opened.year - years, 3, 1) if years else None,
             narrative=NARRATIVE, officer_id=officer,
             level=level, level_since=opened + timedelta(days=7 * (level - 1)),
@@ -119,9 +149,13 @@ def demo_data(station: Station) -> dict[str, int]:
         db.session.add_all([people.party(case.id), people.party(case.id)])
         db.session.add(Event(case_id=case.id, action="opened", level=1, author_id=officer))
         for rung in range(1, level + 1):
+            # The household head and the security director of the village, by name.
+            force = ground.mediator(rung, village_id)
             db.session.add(Attempt(
                 case_id=case.id, level=rung, held_on=opened + timedelta(days=7 * (rung - 1)),
-                mediator=("百户长 王大伯", "治保主任 李主任", "社区民警")[min(rung, 3) - 1],
+                mediator=f"{Ground.TITLES[force.kind]} {force.name}" if force else
+                ("百户长 王大伯", "治保主任 李主任", "社区民警")[min(rung, 3) - 1],
+                mediator_force_id=force.id if force else None,
                 method="video" if i == 2 and rung == 3 else "in_person",
                 meeting_link="https://meet.example.invalid/room/1" if i == 2 and rung == 3
                 else None,
@@ -135,13 +169,13 @@ def demo_data(station: Station) -> dict[str, int]:
                       "二、双方各自拆除越界部分，互不追究。",
                 confirmed=True, signed_on=signed, follow_up_on=signed + timedelta(days=30)))
     db.session.flush()
-    ids = _spring(people, officer, today)
-    _history(station, rng, people, in_charge, today)
+    ids = _spring(people, officer, today, ground)
+    _history(station, rng, people, in_charge, today, ground)
     db.session.flush()
     return ids
 
 
-def _spring(people: People, officer, today) -> dict[str, int]:
+def _spring(people: People, officer, today, ground: Ground) -> dict[str, int]:
     """Three households on one spring (seed 001, 大洞村): a basin was agreed, the visit
     found the lower houses still dry, the case went to the police office and a second
     agreement (the upper outlet raised) held. The upper household's name is the
@@ -153,7 +187,8 @@ def _spring(people: People, officer, today) -> dict[str, int]:
 
     upper = people.rng.choice(SURNAMES)  # the household upstream
     case = Case(
-        title="三户共用山泉水纠纷", kind="用水纠纷", village="大坪村", source="call",
+        title="三户共用山泉水纠纷", kind="用水纠纷", village_id=ground.village("大坪村"),
+        source="call",
         opened_on=opened, narrative=f"三户共用一处山泉水，上游{upper}家养猪后用水大增，下游两户"
         "缺水，双方在水源处争执，险些动手。", officer_id=officer, level=3,
         level_since=on(38), status="closed", outcome="agreement", closed_on=on(42))
@@ -198,7 +233,8 @@ def _spring(people: People, officer, today) -> dict[str, int]:
     return {"case_id": case.id, "agreement_id": first.id}
 
 
-def _history(station: Station, rng, people: People, in_charge, today) -> None:
+def _history(station: Station, rng, people: People, in_charge, today,
+             ground: Ground) -> None:
     """Cases of the last three months, as many as the station is busy: most settled at the
     first rungs within days, some carried up the ladder, a few withdrawn, sent to court or
     (rarely) turned criminal, some still being mediated; agreements followed up a month
@@ -228,7 +264,7 @@ def _history(station: Station, rng, people: People, in_charge, today) -> None:
         elif rng.random() < 0.35:
             began = opened - timedelta(days=rng.randint(30, 3 * 365))
         case = Case(
-            title=rng.choice(HISTORY[kind]), kind=kind, village=village,
+            title=rng.choice(HISTORY[kind]), kind=kind, village_id=ground.village(village),
             source=rng.choice(("call", "walk_in", "walk_in", "patrol", "referral")),
             opened_on=opened, dispute_began_on=began, narrative=NARRATIVE,
             officer_id=officer, level=final, level_since=since,

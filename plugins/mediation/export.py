@@ -13,7 +13,8 @@ from app.plugin_api import append_safe_row, local_today, mask
 from .labels import label
 
 
-def workbook_response(cases, parties, ladder, officers, not_kept=frozenset()):
+def workbook_response(cases, parties, ladder, officers, villages, not_kept=frozenset()):
+    """``villages``: the names of the cases' villages by id (``village_names``)."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Mediation cases")
@@ -26,7 +27,7 @@ def workbook_response(cases, parties, ladder, officers, not_kept=frozenset()):
     for case in cases:
         names = "、".join(mask("name", p.name) for p in parties.get(case.id, []))
         append_safe_row(sheet, [
-            case.id, case.opened_on, case.title, case.kind, case.village or "",
+            case.id, case.opened_on, case.title, case.kind, villages.get(case.village_id, ""),
             label("source", case.source), names, ladder.name(case.level),
             label("status", case.status),
             _("Agreement not kept") if case.id in not_kept else label("outcome", case.outcome),

@@ -10,6 +10,7 @@ from app.plugin_api import (
     local_today,
     members,
     settings,
+    village_names,
 )
 
 from .models import IN_CHARGE
@@ -26,8 +27,12 @@ def receive(handoff: Handoff) -> Receipt:
     officer = handoff.owner_id
     if officer not in {uid for uid, _name in members(roles=IN_CHARGE)}:
         officer = None
+    # Handoffs stay within the station, so its village is one of ours; checked all the same
+    # (one query), since a case must never point into another station's ground.
+    village = handoff.village_id if handoff.village_id in village_names(
+        [handoff.village_id]) else None
     case = open_case(
-        {"title": handoff.title[:200], "kind": kinds[-1], "village": handoff.village[:60] or None,
+        {"title": handoff.title[:200], "kind": kinds[-1], "village_id": village,
          "narrative": handoff.summary or None, "source": source, "opened_on": local_today(),
          "dispute_began_on": None, "officer_id": officer},
         [{"kind": "person", "name": p["name"][:100], "phone": (p.get("phone") or None)}

@@ -17,7 +17,9 @@ class CaseFilter(Form):
         ("open", "closed"), error=_l("Please choose one of the listed options.")))
     level = fields.Integer(load_default=None, validate=validate.Range(1, 20))
     kind = Text(load_default=None, validate=length(20))
-    village = Text(load_default=None, validate=length(60))
+    # One of the station's villages (retired ones too: their cases stay findable); another
+    # station's id matches nothing, as every query here is the station's own.
+    village_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     officer = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     period = Text(load_default=None, validate=validate.Regexp(
         r"^20\d\d(-(0[1-9]|1[0-2]))?$", error=_l("Enter a month as YYYY-MM or a year.")))
@@ -33,8 +35,8 @@ def filtered(data: dict):
         query = query.where(Case.level == data["level"])
     if data.get("kind"):
         query = query.where(Case.kind == data["kind"])
-    if data.get("village"):
-        query = query.where(Case.village.contains(data["village"]))
+    if data.get("village_id"):
+        query = query.where(Case.village_id == data["village_id"])
     if data.get("officer"):
         query = query.where(Case.officer_id == data["officer"])
     if data.get("period"):

@@ -9,7 +9,15 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+from app.plugin_api import (
+    TenantScoped,
+    Village,
+    db,
+    force_foreign_key,
+    tenant_foreign_key,
+    utcnow,
+    village_foreign_key,
+)
 
 from .labels import LABELS
 
@@ -29,6 +37,9 @@ IN_CHARGE = ("station_admin", "officer")
 # county's IT and the platform admin acting in the station (besides the officer in charge
 # handing over their own case, and anyone who records when the case has no officer yet).
 REASSIGNS = ("station_admin", "county_admin", "platform_admin")
+# The community forces who mediate at the lower rungs (百户长, 治保主任) or for the village's
+# mediation committee: an attempt may name one of them.
+MEDIATOR_KINDS = ("household_head", "security_director", "mediator")
 # A reveal (on the case page, on a printed agreement) names the parties' fields it shows.
 _PARTY_FIELDS = {"id_number": _l("ID number or credit code")}
 
@@ -36,11 +47,14 @@ _PARTY_FIELDS = {"id_number": _l("ID number or credit code")}
 class Case(TenantScoped, db.Model):
     __tablename__ = "mediation_case"
     __tenant_table_args__ = (
+        village_foreign_key(),
         Index("ix_mediation_case_opened", "tenant_id", "opened_on"),
         Index("ix_mediation_case_status", "tenant_id", "status", "level"),
+        Index("ix_mediation_case_village", "tenant_id", "village_id"),
     )
     __label__ = _l("Mediation case")
-    __labels__ = {"narrative": _l("What happened"), "source": _l("How it came in"),
+    __labels__ = {"village_id": _l("Village"), "narrative": _l("What happened"),
+                  "source": _l("How it came in"),
                   "opened_on": _l("Opened on"), "dispute_began_on": _l("Dispute began on"),
                   "level": _l("Level"), "level_since": _l("At this level since"),
                   "outcome": _l("Outcome"), "closed_on": _l("Closed on"), **_PARTY_FIELDS}
@@ -49,7 +63,8 @@ class Case(TenantScoped, db.Model):
 
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
-    village: Mapped[str | None] = mapped_column(String(60))
+    # A village of the station's ground, when the dispute has one (a referral may not).
+    village_id: Mapped[int | None]
     narrative: Mapped[str | None] = mapped_column(SQLText)
     source: Mapped[str] = mapped_column(String(16))
     opened_on: Mapped[date]
@@ -70,6 +85,12 @@ class Case(TenantScoped, db.Model):
     __mapper_args__ = {"version_id_col": version}
     __audit_ignore__ = ("version", "updated_at")
 
+    village: Mapped[Village | None] = relationship(
+        Village, viewonly=True,
+        primaryjoin=lambda: (Case.village_id == Village.id)
+        & (Case.tenant_id == Village.tenant_id),
+        foreign_keys=lambda: [Case.tenant_id, Case.village_id],
+    )
     parties: Mapped[list["Party"]] = relationship(viewonly=True, order_by="Party.id")
     attempts: Mapped[list["Attempt"]] = relationship(
         viewonly=True, order_by="Attempt.held_on, Attempt.id")
@@ -98,13 +119,19 @@ class Party(TenantScoped, db.Model):
 
 
 class Attempt(TenantScoped, db.Model):
-    """One try at a level: who mediated, when, how, which kind of mediation, what happened."""
+    """One try at a level: who mediated, when, how, which kind of mediation, what happened.
+    Who mediated is one of the station's community forces when they are one (a household
+    head, a security director, a mediator), and in words always: the agreement prints them."""
 
     __tablename__ = "mediation_attempt"
-    __tenant_table_args__ = (tenant_foreign_key("case_id", "mediation_case"),)
+    __tenant_table_args__ = (
+        tenant_foreign_key("case_id", "mediation_case"),
+        force_foreign_key("mediator_force_id"),
+    )
     __label__ = _l("Record of a mediation attempt")
     __labels__ = {"case_id": _l("Case"), "level": _l("Level"),
                   "held_on": _l("Mediated on"), "mediator": _l("Who mediated"),
+                  "mediator_force_id": _l("Community force who mediated"),
                   "method": _l("How"), "meeting_link": _l("Meeting link (video)"),
                   "mediation_type": _l("Type of mediation")}
     __value_labels__ = {"method": LABELS["method"], "mediation_type": LABELS["mediation_type"]}
@@ -113,6 +140,7 @@ class Attempt(TenantScoped, db.Model):
     level: Mapped[int]
     held_on: Mapped[date]
     mediator: Mapped[str] = mapped_column(String(100))
+    mediator_force_id: Mapped[int | None]
     method: Mapped[str] = mapped_column(String(12))
     meeting_link: Mapped[str | None] = mapped_column(String(300))
     mediation_type: Mapped[str] = mapped_column(String(16))

@@ -9,10 +9,12 @@ from marshmallow import pre_load, validates, validates_schema
 
 from app.plugin_api import (
     STATION_ROLES,
+    ForceField,
     Form,
     Lines,
     Text,
     ValidationError,
+    VillageField,
     fields,
     length,
     local_today,
@@ -22,7 +24,7 @@ from app.plugin_api import (
     validate,
 )
 
-from .models import METHODS, OUTCOMES, SOURCES, TYPES
+from .models import MEDIATOR_KINDS, METHODS, OUTCOMES, SOURCES, TYPES
 
 DEFAULT_KINDS = ["邻里纠纷", "土地边界", "用水纠纷", "婚姻家庭", "债务纠纷", "损害赔偿", "其他"]
 # Seed 000 (双堰): 百户长初调、治保主任复调、警务室联调; seed 004 (马良): the township office.
@@ -139,7 +141,7 @@ class _Choices(Form):
 class CaseForm(_Choices):
     title = Text(required=True, validate=length(200))
     kind = Text(required=True)
-    village = Text(load_default=None, validate=length(60))
+    village_id = VillageField(load_default=None)
     narrative = Text(load_default=None, validate=length(8000))
     source = Text(required=True, validate=one_of(SOURCES))
     opened_on = fields.Date(required=True, validate=_dates)
@@ -174,7 +176,8 @@ class CaseEditForm(CaseForm):
     day it was opened stay as they were (the dispute still cannot begin after it)."""
 
     def __init__(self, case, **kwargs):
-        super().__init__(**kwargs)
+        # The case's village stays acceptable after it was retired (not offered for new).
+        super().__init__(keep={"village_id": case.village_id}, **kwargs)
         self.case = case
         # Who is in charge already stays acceptable as it is (say they left the station
         # since): correcting the village must not force a new officer. Who may *change*
@@ -199,13 +202,28 @@ class PartyForm(Form):
 
 
 class AttemptForm(Form):
+    """Who mediated: one of the station's community forces who mediate (picked), or, when
+    they are not among them (the police office, a township team), in words."""
+
     held_on = fields.Date(required=True, validate=_dates)
-    mediator = Text(required=True, validate=length(100))
+    mediator_force_id = ForceField(kind=MEDIATOR_KINDS, load_default=None)
+    mediator = Text(load_default=None, validate=length(100))
     method = Text(required=True, validate=one_of(METHODS))
     meeting_link = Text(load_default=None, validate=[length(300), validate.URL(
         schemes={"http", "https"}, require_tld=False, error=_l("Please enter a web address."))])
     mediation_type = Text(required=True, validate=one_of(TYPES))
     notes = Text(required=True, validate=length(8000))
+
+    @validates_schema
+    def _someone_mediated(self, data, **kwargs):
+        if "mediator_force_id" not in data:
+            return  # a bad pick: its own message says so
+        if not data.get("mediator") and data["mediator_force_id"] is None:
+            raise ValidationError(_l("Say who mediated: pick them from the list or write "
+                                     "their name."), "mediator")
+        if data.get("mediator") and data["mediator_force_id"] is not None:
+            raise ValidationError(_l("Pick who mediated from the list or write their name, "
+                                     "not both."), "mediator")
 
     @validates_schema
     def _video_has_a_link(self, data, **kwargs):

@@ -4,19 +4,22 @@ follow-up, lists with filters and the monthly export."""
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.plugin_api import (
+    FORCE_KINDS,
+    Force,
     audit_event,
     blueprint,
     choices,
     current_role,
     current_user,
     db,
+    force_choices,
     get_or_404,
     handoffs_to,
     load,
@@ -29,6 +32,9 @@ from app.plugin_api import (
     settings,
     user_names,
     utcnow,
+    village_choices,
+    village_names,
+    villages,
 )
 
 from .labels import LABELS, label
@@ -38,6 +44,7 @@ from .models import (
     AGREEMENT,
     CLOSED,
     IN_CHARGE,
+    MEDIATOR_KINDS,
     OPEN,
     REASSIGNS,
     Agreement,
@@ -67,7 +74,7 @@ bp = blueprint(KEY, __name__)
 # What a reveal of a case's parties (on its page, on a printed agreement) shows.
 PARTY_FIELDS = ["name", "phone", "id_number"]
 # What may be corrected after opening, and its words for the case's timeline.
-EDITABLE = {"title": _l("Title"), "kind": _l("Kind"), "village": _l("Village"),
+EDITABLE = {"title": _l("Title"), "kind": _l("Kind"), "village_id": _l("Village"),
             "narrative": _l("What happened"), "dispute_began_on": _l("Dispute began on"),
             "officer_id": _l("Officer in charge")}
 
@@ -105,6 +112,9 @@ def index():
         "mediation/index.html", cases=cases, page=page, errors=errors, form=request.args,
         ladder=Ladder(config), kinds=config["kinds"],
         officers=choices(in_charge_choices(), _("All")),
+        # Every village the station has had: a retired one's cases stay findable.
+        villages=[(v.id, v.name) for v in villages(active=None)],
+        village_of=village_names(c.village_id for c in cases),
         people=user_names(c.officer_id for c in cases),
         parties=_parties_of([c.id for c in cases]), not_kept=not_kept(cases),
     ), (400 if errors else 200)
@@ -133,7 +143,8 @@ def export():
                                                            if v is not None}})
     db.session.commit()
     return workbook_response(cases, _parties_of([c.id for c in cases]), Ladder(settings(KEY)),
-                             user_names(c.officer_id for c in cases), not_kept(cases))
+                             user_names(c.officer_id for c in cases),
+                             village_names(c.village_id for c in cases), not_kept(cases))
 
 
 # -- opening a case ------------------------------------------------------------------------
@@ -166,7 +177,8 @@ def case_new():
         form = {"opened_on": local_today().isoformat(), "source": "walk_in",
                 "officer_id": str(current_user.id) if mine else ""}
     return render_template("mediation/case_new.html", errors=errors, form=form,
-                           kinds=config["kinds"], officers=choices(staff)), (
+                           kinds=config["kinds"], officers=choices(staff),
+                           villages=village_choices()), (
         400 if errors else 200)
 
 
@@ -212,6 +224,7 @@ def case_edit(case_id: int):
         return render_template(
             "mediation/case_edit.html", case=case, errors=errors or {}, form=form,
             kinds=kinds, officers=choices(staff), may_reassign=may_reassign(case),
+            villages=village_choices(keep=case.village_id),
             officer_name=user_names([case.officer_id]).get(case.officer_id, "—"),
         ), (400 if errors and status == 200 else status)
 
@@ -260,12 +273,23 @@ def _page(case: Case, errors=None, form=None, revealed=False, status=200):
     return render_template(
         "mediation/case.html", case=case, agreement=agreement, agreements=agreements,
         broken=broken, people=people, ladder=ladder,
+        mediators=_mediators(case.attempts),
+        mediator_choices=force_choices(kind=MEDIATOR_KINDS),
         may_act=ladder.may_act(case.level, current_role()), errors=errors, form=form or {},
         revealed=revealed, may_reveal=may_reveal(case.officer_id),
         reopen_levels=[(str(n), name) for n, name in ladder.levels_for(current_role())]
         if broken else [],
         came_from=handoffs_to(KEY, "case", case.id),
     ), (400 if errors and status == 200 else status)
+
+
+def _mediators(attempts) -> dict[int, str]:
+    """The community forces who mediated, as the case page names them: 百户长 李德明."""
+    ids = {a.mediator_force_id for a in attempts if a.mediator_force_id}
+    if not ids:
+        return {}
+    return {f.id: f"{FORCE_KINDS[f.kind]} {f.name}"
+            for f in db.session.scalars(select(Force).where(Force.id.in_(ids)))}
 
 
 def _act(case_id: int, form_class, action, show=_page):
@@ -310,6 +334,13 @@ def attempt(case_id: int):
         refusal = ladder.refuse_acting(case, current_role())
         if refusal:
             return refusal
+        if data["mediator_force_id"] is not None:
+            # In words too, as the timeline and the printed agreement (in Chinese, the
+            # document the parties sign) name them.
+            force = db.session.scalar(select(Force).where(
+                Force.id == data["mediator_force_id"]))
+            with force_locale("zh"):
+                data["mediator"] = f"{FORCE_KINDS[force.kind]} {force.name}"[:100]
         db.session.add(Attempt(case_id=case.id, level=case.level, created_by=_user_id(),
                                **data))
         _event(case, "attempt", data["mediator"] + _(": ") + data["notes"])

@@ -24,7 +24,6 @@ from .models import (
     PeakDay,
     RosterCell,
     VisitorCount,
-    Volunteer,
 )
 from .public import public
 from .schemas import Settings
@@ -45,7 +44,7 @@ plugin = Plugin(
     blueprint=bp,
     api_blueprint=api,
     public_blueprint=public,
-    models=(Volunteer, RosterCell, Assignment, PeakDay, VisitorCount, HelpGiven, LossReport,
+    models=(RosterCell, Assignment, PeakDay, VisitorCount, HelpGiven, LossReport,
             FoundItem),
     settings=Settings,
     permissions=(

@@ -1,12 +1,24 @@
-"""Demo data after seed 003 (青木川派出所, a 4A scenic old town): 古镇义警 volunteers, this
-week's roster with a gap and a declared peak, six weeks of lounge visitors (about 160 a
-day at the height of summer), help given, and lost things in every state. Made-up names."""
+"""Demo data after seed 003 (青木川派出所, a 4A scenic old town): this week's roster with the
+station's 古镇义警 volunteers (community forces of its demo ground), a gap and a declared
+peak, six weeks of lounge visitors (about 160 a day at the height of summer), help given,
+and lost things in every state. Made-up names."""
 
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.plugin_api import Station, db, demo_random, demo_scale, local_today, members, settings
+from app.plugin_api import (
+    Force,
+    Station,
+    db,
+    demo_ground,
+    demo_random,
+    demo_scale,
+    forces,
+    local_today,
+    members,
+    settings,
+)
 
 from .models import (
     DISPOSED,
@@ -21,11 +33,8 @@ from .models import (
     PeakDay,
     RosterCell,
     VisitorCount,
-    Volunteer,
 )
 
-VOLUNTEERS = [("赵文军", "13892160001"), ("钱秀梅", "13892160002"),
-              ("孙德胜", "13892160003"), ("周桂兰", "13892160004")]
 # Share of a day's visitors in each hour from 08:00 to 19:00: mornings and mid-afternoons.
 HOURS = [3, 8, 12, 13, 9, 6, 8, 11, 12, 9, 6, 3]
 # (kind, public description, full description, place, days ago, status, kept at)
@@ -54,8 +63,8 @@ def demo_data(station: Station) -> dict[str, int]:
     today = local_today()
     config = settings("tourism")
     staff = [uid for uid, _name in members(station)]
-    volunteers = [Volunteer(name=n, phone=p, team="古镇义警") for n, p in VOLUNTEERS]
-    db.session.add_all(volunteers)
+    demo_ground(station)  # its volunteers are the station's ground's
+    volunteers = forces(kind="volunteer")
     peak = PeakDay(day=today + timedelta(days=(5 - today.weekday()) % 7 or 7),
                    reason="周末古镇游客高峰", extra=config["peak_extra"])
     db.session.add(peak)
@@ -71,11 +80,10 @@ def _ids() -> dict[str, int]:
         return db.session.scalar(select(column).order_by(column))
 
     return {"found_item_id": first(FoundItem.id), "loss_report_id": first(LossReport.id),
-            "tourism_peak_id": first(PeakDay.id), "tourism_volunteer_id": first(Volunteer.id),
-            "lounge_help_id": first(HelpGiven.id)}
+            "tourism_peak_id": first(PeakDay.id), "lounge_help_id": first(HelpGiven.id)}
 
 
-def _roster(today: date, config: dict, staff: list[int], volunteers: list[Volunteer]):
+def _roster(today: date, config: dict, staff: list[int], volunteers: list[Force]):
     """This week: each post gets one member and one volunteer per shift, the last post
     only in the morning, so the roster shows both full and short cells."""
     monday = today - timedelta(days=today.weekday())
@@ -93,8 +101,9 @@ def _roster(today: date, config: dict, staff: list[int], volunteers: list[Volunt
     for (n, s, p), cell in cells.items():
         if p < len(staff):  # nobody at two posts in one shift
             db.session.add(Assignment(cell_id=cell.id, user_id=staff[(n + p + s) % len(staff)]))
-        db.session.add(Assignment(cell_id=cell.id,
-                                  volunteer_id=volunteers[(p + s) % len(volunteers)].id))
+        if volunteers:
+            db.session.add(Assignment(cell_id=cell.id,
+                                      force_id=volunteers[(p + s) % len(volunteers)].id))
     db.session.flush()
 
 

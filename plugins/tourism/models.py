@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import Text as SQLText
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.plugin_api import TenantScoped, db, tenant_foreign_key, utcnow
+from app.plugin_api import TenantScoped, db, force_foreign_key, tenant_foreign_key, utcnow
 
 # The codes are labels.py's (with their words); the module's files import them from here.
 from .labels import (  # noqa: F401
@@ -28,21 +28,6 @@ from .labels import (  # noqa: F401
     RETURNED,
     WAITING,
 )
-
-
-class Volunteer(TenantScoped, db.Model):
-    """A volunteer (古镇义警) who patrols with the officers; not a member of the station."""
-
-    __tablename__ = "tourism_volunteer"
-    __pii__ = {"name": "name", "phone": "phone"}
-    __label__ = _l("Volunteer")
-    __labels__ = {"team": _l("Team")}
-
-    name: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(20))
-    team: Mapped[str] = mapped_column(String(40))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RosterCell(TenantScoped, db.Model):
@@ -72,22 +57,23 @@ class RosterCell(TenantScoped, db.Model):
 
 
 class Assignment(TenantScoped, db.Model):
-    """A person on duty in a cell: a member of the station or a volunteer."""
+    """A person on duty in a cell: a member of the station or a volunteer, one of the
+    station's community forces (古镇义警 and the like)."""
 
     __tablename__ = "tourism_assignment"
     __tenant_table_args__ = (
         tenant_foreign_key("cell_id", "tourism_roster_cell"),
-        tenant_foreign_key("volunteer_id", "tourism_volunteer"),
+        force_foreign_key(),
         UniqueConstraint("tenant_id", "cell_id", "user_id"),
-        UniqueConstraint("tenant_id", "cell_id", "volunteer_id"),
+        UniqueConstraint("tenant_id", "cell_id", "force_id"),
     )
 
     __label__ = _l("Person on duty")
-    __labels__ = {"cell_id": _l("Roster shift"), "volunteer_id": _l("Volunteer")}
+    __labels__ = {"cell_id": _l("Roster shift"), "force_id": _l("Volunteer")}
 
     cell_id: Mapped[int]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    volunteer_id: Mapped[int | None]
+    force_id: Mapped[int | None]
 
 
 class PeakDay(TenantScoped, db.Model):

@@ -1,12 +1,13 @@
 """The roster pages: a week of posts and shifts with the cells that fall short, one day of
 it for a phone, one cell's people (saved only over the version it was read at), peak days,
-and the volunteers."""
+and the station's volunteers as the roster sees them (they are kept on the station's
+ground, with its other community forces)."""
 
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,15 +18,13 @@ from app.plugin_api import (
     get_or_404,
     load,
     local_today,
-    paginate,
     require,
-    reveal,
     settings,
     utcnow,
 )
 
-from .models import Assignment, PeakDay, RosterCell, Volunteer
-from .schemas import CellForm, PeakForm, VolunteerForm
+from .models import Assignment, PeakDay, RosterCell
+from .schemas import CellForm, PeakForm
 from .staffing import (
     People,
     busy_in,
@@ -156,14 +155,14 @@ def cell_save():
     form = request.form
     data, errors = load(CellForm(), {"version": form.get("version"),
                                      "user_ids": form.getlist("user_ids"),
-                                     "volunteer_ids": form.getlist("volunteer_ids")})
+                                     "force_ids": form.getlist("force_ids")})
     if errors:
         return _cell_page(config, day, shift, post, row, {"_schema": next(iter(
             errors.values()))})
     if data["version"] != (row.version if row else 0):
         return _conflict(day, shift, post)
     chosen = {("user", u) for u in data["user_ids"]} | {
-        ("volunteer", v) for v in data["volunteer_ids"]}
+        ("force", f) for f in data["force_ids"]}
     refusal = _refuse(chosen, row, day, shift, post)
     if refusal:
         return _cell_page(config, day, shift, post, row, {"_schema": refusal}, chosen=chosen)
@@ -196,7 +195,7 @@ def _refuse(chosen, row, day, shift, post) -> str | None:
     people = People()
     kept = {key_of(a) for a in row.assignments} if row else set()  # e.g. someone who left
     known = {("user", uid) for uid, _n in people.members} | {
-        ("volunteer", v.id) for v in people.volunteers if v.active}
+        ("force", v.id) for v in people.volunteers if v.active}
     if chosen - known - kept:
         return _("Please choose among the station's people and active volunteers.")
     elsewhere = busy_in(day, shift, exclude_post=post)
@@ -251,54 +250,15 @@ def peak_delete(tourism_peak_id: int):
 @bp.get("/volunteers")
 @require(VIEW)
 def volunteers():
-    return _volunteers_page()
-
-
-@bp.post("/volunteers")
-@require(MANAGE)
-def volunteer_new():
-    data, errors = load(VolunteerForm(), request.form)
-    if errors:
-        return _volunteers_page(errors, request.form)
-    db.session.add(Volunteer(**data))
-    db.session.commit()
-    flash(_("The volunteer is added."), "success")
-    return redirect(url_for(".volunteers"))
-
-
-def _volunteer_page():
-    return paginate(
-        select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.team, Volunteer.id),
-        endpoint=".volunteers")
-
-
-def _volunteers_page(errors=None, form=None, revealed=False, page=None):
-    page = page or _volunteer_page()
-    return render_template(
-        "tourism/volunteers.html", volunteers=page, page=page, errors=errors or {},
-        form=form or {}, revealed=revealed,
-    ), status_code(errors)
-
-
-@bp.post("/volunteers/<int:tourism_volunteer_id>/active")
-@require(MANAGE)
-def volunteer_active(tourism_volunteer_id: int):
-    volunteer = get_or_404(Volunteer, tourism_volunteer_id)
-    # The state wanted, not a toggle: a double submit leaves it as asked.
-    wanted = request.form.get("active")
-    if wanted not in ("0", "1"):
-        return _volunteers_page({"_schema": _("Please choose one of the listed options.")})
-    volunteer.active = wanted == "1"
-    db.session.commit()
-    return redirect(url_for(".volunteers"))
-
-
-@bp.post("/volunteers/reveal")
-@require(VIEW)
-def volunteers_reveal():
-    """The names and phones of the page of volunteers shown (its number in the form's
-    URL), for a role that may reveal; audited. The other pages stay masked."""
-    page = _volunteer_page()
-    reveal("tourism_volunteer", None, ["name", "phone"], ids=[v.id for v in page])
-    db.session.commit()
-    return _volunteers_page(revealed=True, page=page)
+    """The station's volunteers as the roster sees them: who is on it, who left, and how
+    many shifts each stands in the coming week. Adding or changing one is the station's
+    ground's (its community forces page)."""
+    today = local_today()
+    week = dict(db.session.execute(
+        select(Assignment.force_id, func.count()).join(RosterCell, db.and_(
+            RosterCell.id == Assignment.cell_id, RosterCell.tenant_id == Assignment.tenant_id))
+        .where(Assignment.force_id.is_not(None), RosterCell.day >= today,
+               RosterCell.day < today + timedelta(days=7))
+        .group_by(Assignment.force_id)).all())
+    return render_template("tourism/volunteers.html", volunteers=People().volunteers,
+                           week=week)

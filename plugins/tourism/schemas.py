@@ -176,11 +176,12 @@ def _no_numbers(value):
 
 
 class CellForm(Form):
-    """The people on duty in one post and shift: station members and volunteers."""
+    """The people on duty in one post and shift: station members and volunteers (the ids
+    of community forces; the roster checks they are the station's volunteers)."""
 
     version = fields.Integer(required=True)
     user_ids = fields.List(fields.Integer(), load_default=list)
-    volunteer_ids = fields.List(fields.Integer(), load_default=list)
+    force_ids = fields.List(fields.Integer(), load_default=list)
 
 
 class PeakForm(Form):
@@ -190,13 +191,6 @@ class PeakForm(Form):
         load_default=None,
         validate=validate.Range(0, 20, error=_l("Enter a number of people from 0 to 20.")),
     )
-
-
-class VolunteerForm(Form):
-    name = Text(required=True, validate=length(64))
-    phone = Text(load_default=None, validate=validate.Regexp(
-        PHONE, error=_l("Please enter an 11-digit mobile number.")))
-    team = Text(required=True, validate=length(40))
 
 
 class CountForm(Form):

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.plugin_api import db, mask, members, user_names
+from app.plugin_api import Force, db, force_names, forces, members, user_names
 
 from .labels import DECLARED, NORMAL, OFFPEAK, PEAK
-from .models import Assignment, PeakDay, RosterCell, Volunteer
+from .models import Assignment, PeakDay, RosterCell
 from .schemas import months
 
 DAY = 24 * 60
@@ -77,36 +77,44 @@ class Day:
         return [c for c in self.cells.values() if c.short]
 
 
+def volunteer_label(force: Force) -> str:
+    """A volunteer as the roster names them: name and team (names of the station's
+    community forces are public; their phones are not shown here)."""
+    return f"{force.name}·{force.team}" if force.team else force.name
+
+
 class People:
-    """Names of everyone who can be on duty: the station's members as they are, volunteers
-    masked (they are not staff; their names are personal data)."""
+    """Everyone who can be on duty: the station's members, and its volunteers (community
+    forces of kind volunteer on the station's ground), those on the roster first; those
+    who left stay known, so past shifts keep their names."""
 
     def __init__(self):
         self.members = members()
-        self.volunteers = db.session.scalars(
-            select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.team, Volunteer.id)
-        ).all()
+        self.volunteers = sorted(forces(kind="volunteer", active=None),
+                                 key=lambda f: not f.active)
         self._users = dict(self.members)
-        self._volunteers = {v.id: v for v in self.volunteers}
+        self._forces = {f.id: volunteer_label(f) for f in self.volunteers}
 
     def name(self, a: Assignment) -> str:
         if a.user_id is not None:
             if a.user_id not in self._users:
                 self._users.update(user_names([a.user_id]))  # someone who has since left
             return self._users.get(a.user_id, "—")
-        volunteer = self._volunteers.get(a.volunteer_id)
-        return f"{mask('name', volunteer.name)}·{volunteer.team}" if volunteer else "—"
+        if a.force_id not in self._forces:
+            # No longer a volunteer on the ground (their kind changed): still who stood here.
+            self._forces.update(force_names([a.force_id]))
+        return self._forces.get(a.force_id, "—")
 
     def free(self, busy: set[tuple[str, int]]) -> list[str]:
         """Who is not on duty anywhere in a shift: reinforcement to send (遇峰增援)."""
         out = [name for uid, name in self.members if ("user", uid) not in busy]
-        out += [f"{mask('name', v.name)}·{v.team}" for v in self.volunteers
-                if v.active and ("volunteer", v.id) not in busy]
+        out += [volunteer_label(v) for v in self.volunteers
+                if v.active and ("force", v.id) not in busy]
         return out
 
 
 def key_of(a: Assignment) -> tuple[str, int]:
-    return ("user", a.user_id) if a.user_id is not None else ("volunteer", a.volunteer_id)
+    return ("user", a.user_id) if a.user_id is not None else ("force", a.force_id)
 
 
 def roster(first: date, days: int, config: dict, people: People | None = None) -> list[Day]:

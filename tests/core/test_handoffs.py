@@ -25,7 +25,7 @@ def _open_concern(app):
 def _village_of(concern_id):
     from plugins.courtyard.models import Concern
 
-    return db.session.get(Concern, concern_id).session.point.village
+    return db.session.get(Concern, concern_id).session.point.village.name
 
 
 def _cases(app):

@@ -13,22 +13,6 @@ from app.extensions import db
 from tests.conftest import PG
 
 
-@pytest.fixture
-def empty_database_url(tmp_path, database_urls):
-    if not PG:
-        yield "sqlite:///" + str(tmp_path / "empty.db")
-        return
-    name = f"fengqiao_mig_{uuid.uuid4().hex[:8]}"
-    base = database_urls[0].rsplit("/", 1)[0]  # the owner may create databases
-    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{base}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def test_empty_database_to_head_and_models_agree(empty_database_url):
     app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():

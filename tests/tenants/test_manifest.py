@@ -245,3 +245,110 @@ stations:
                     encoding="utf-8")
     result = _apply(app, path)
     assert result.exit_code == 2 and "county.users: 需要填写人员列表" in result.output
+
+
+def _villages_of(app, slug):
+    from app.ground.models import Village
+    from tests.conftest import within_station
+
+    return within_station(app, slug, lambda: {
+        v.name: (v.kind, v.zone, v.households, v.registered_population,
+                 v.resident_population, v.note, v.position)
+        for v in db.session.scalars(select(Village))})
+
+
+def test_villages_are_created_then_updated_by_name_and_never_removed(app, tmp_path):
+    dry = _apply(app, EXAMPLE, "--dry-run")
+    assert "+ village qingshan-zhen/青山村" in dry.output
+    first = _apply(app, EXAMPLE)
+    assert first.exit_code == 0, first.output
+    assert "+ village qingshan-zhen/青山社区" in first.output
+    villages = _villages_of(app, "qingshan-zhen")
+    assert villages["青山村"] == ("village", "青山警务室", 356, 1302, 1104, None, 0)
+    assert villages["柳林村"][0] == "village" and villages["青山社区"][0] == "community"
+    assert _villages_of(app, "shiqiao") == {}  # only the station that lists them
+
+    doc = yaml.safe_load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    doc["stations"][0]["villages"] = [
+        {"name": "青山村", "households": 360, "note": None},   # the rest left as they are
+        {"name": "柳林村", "note": None},                      # a note emptied
+        {"name": "松坪村", "kind": "Village", "resident_population": 410},
+    ]  # 青山社区 is not listed: it stays
+    path = tmp_path / "county.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 0, result.output
+    lines = set(result.output.splitlines())
+    assert "~ village qingshan-zhen/青山村 households: 356 -> 360" in lines, result.output
+    assert "~ village qingshan-zhen/柳林村 note: 2023 年由柳林、松坪两村合并 -> —" in lines
+    assert "+ village qingshan-zhen/松坪村" in lines
+    villages = _villages_of(app, "qingshan-zhen")
+    assert villages["青山村"] == ("village", "青山警务室", 360, 1302, 1104, None, 0)
+    assert villages["柳林村"][5] is None and "青山社区" in villages
+    assert villages["松坪村"][0] == "village" and villages["松坪村"][6] == 3  # after the rest
+    with owner_context():
+        creates = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.object_type == "ground_village"))
+    assert creates == 3 + 3  # three created, two updated, one more created
+    again = _apply(app, path)
+    assert again.exit_code == 0 and "无需更改" in again.output, again.output
+
+
+def test_bad_villages_are_each_located_and_nothing_is_applied(app, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("""
+county: {slug: qingshan, name: 青山县公安局}
+stations:
+  - slug: qingshan-zhen
+    name: 青山镇派出所
+    admins: [{username: qsz-admin, full_name: 赵春华}]
+    villages:
+      - {name: 青山村, households: 356}
+      - {name: 柳林村, kind: 镇, households: 很多}
+      - {name: 青山村}
+      - {households: 10}
+      - {name: 松坪村, colour: red, resident_population: -1}
+      - just-a-name
+  - slug: shiqiao
+    name: 石桥派出所
+    admins: [{username: sq-admin, full_name: 钱海峰}]
+    villages: 青山村
+""", encoding="utf-8")
+    result = _apply(app, path)
+    assert result.exit_code == 2, result.output
+    out = result.output
+    for expected in (
+        "stations[0] (qingshan-zhen).villages[1] (柳林村).kind: 请填写以下之一：村、社区。",
+        "stations[0] (qingshan-zhen).villages[1] (柳林村).households: 请输入整数。",
+        "stations[0] (qingshan-zhen).villages[2] (青山村).name: 与 villages[0] 的名称重复",
+        "stations[0] (qingshan-zhen).villages[3].name: 此项为必填项。",
+        "stations[0] (qingshan-zhen).villages[4] (松坪村).colour: 未知的键",
+        "stations[0] (qingshan-zhen).villages[4] (松坪村).resident_population:",
+        "stations[0] (qingshan-zhen).villages[5]: 每个村（社区）应是一个映射",
+        "stations[1] (shiqiao).villages: 需要填写村（社区）列表",
+    ):
+        assert expected in out, f"{expected!r} not in:\n{out}"
+    assert "未做任何更改" in out
+    assert _counts(app) == (0, 0, 0, 0)
+
+
+def test_a_village_the_station_renamed_is_not_created_again(app, tmp_path):
+    from app.ground.models import Village, VillageName
+    from tests.conftest import within_station
+
+    assert _apply(app, EXAMPLE).exit_code == 0
+
+    def rename():  # on the station's ground page, after the county's file was written
+        village = db.session.scalar(select(Village).where(Village.name == "柳林村"))
+        db.session.add(VillageName(village_id=village.id, name=village.name))
+        village.name = "柳林社区"
+        db.session.commit()
+
+    within_station(app, "qingshan-zhen", rename)
+    before, villages = _counts(app), _villages_of(app, "qingshan-zhen")
+    result = _apply(app, EXAMPLE)
+    assert result.exit_code == 2, result.output
+    assert ("stations[0] (qingshan-zhen).villages[1] (柳林村).name: "
+            "该村（社区）现名“柳林社区”，请填写现名。") in result.output, result.output
+    assert "未做任何更改" in result.output
+    assert _counts(app) == before and _villages_of(app, "qingshan-zhen") == villages

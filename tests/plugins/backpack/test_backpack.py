@@ -12,11 +12,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.modules import configure
-from app.plugin_api import local_today, outbox_messages, settings
+from app.plugin_api import Village, counts_per_village, local_today, outbox_messages, settings
+from app.station_plugin import StationPlugin
 from app.users import User
 from plugins.backpack.models import HomeRequest, Step, Visit
 from tenants.models import Station
@@ -57,8 +59,15 @@ def _user_id(app, username):
         return db.session.scalar(select(User.id).where(User.username == username))
 
 
-def _take(b, **extra):
-    data = {"resident_name": "熊桂芳", "resident_phone": "13891601234", "village": "河口村",
+def _village_id(app, name, slug="liuxi"):
+    """The id of a village of the station's ground (柳溪's demo ground by default)."""
+    return within_station(app, slug, lambda: db.session.scalar(
+        select(Village.id).where(Village.name == name)))
+
+
+def _take(b, village="河口村", **extra):
+    data = {"resident_name": "熊桂芳", "resident_phone": "13891601234",
+            "village_id": str(_village_id(b.client.application, village)),
             "address": "三组12号", "reason": "elderly", "service": "居民身份证换领",
             "channel": "grid_worker", **extra}
     response = b.post(f"{BASE}/requests/new", data)
@@ -185,7 +194,7 @@ def test_the_visit_form_checks_its_fields_and_finishes_what_leaves_nothing(app, 
 def test_bad_request_input_is_refused_per_field_and_writes_nothing(app, admin):
     response = admin.post(f"{BASE}/requests/new", {
         "resident_name": "", "resident_phone": "abc", "resident_id_number": "12345",
-        "village": "不存在村", "address": "一组", "reason": "other", "service": "户口迁移",
+        "village_id": "999999", "address": "一组", "reason": "other", "service": "户口迁移",
         "channel": "phone", "requested_on": (local_today() + timedelta(days=2)).isoformat(),
     })
     assert response.status_code == 400
@@ -213,10 +222,8 @@ def test_the_form_offers_the_home_services_of_the_appointments_catalogue(app, ad
     page = admin.get(f"{BASE}/requests/new").get_data(as_text=True)
     assert '<option value="老年人户籍信息采集"' in page
     _take(admin, service="老年人户籍信息采集")
-    refused = admin.post(f"{BASE}/requests/new", {
-        "resident_name": "王桂香", "resident_phone": "13800001111", "village": "河口村",
-        "address": "五组", "reason": "elderly", "service": "居民身份证换领", "channel": "phone"})
-    assert refused.status_code == 400
+    refused = admin.post(f"{BASE}/requests/new", _form(app, _village_id(app, "河口村")))
+    assert refused.status_code == 400  # 居民身份证换领 is no longer a home service
 
 
 def test_the_plan_groups_visits_by_day_village_and_officer(app, admin):
@@ -232,7 +239,7 @@ def test_the_plan_groups_visits_by_day_village_and_officer(app, admin):
     assert f'data-day="{today.isoformat()}"' in page
     assert f'data-day="{tomorrow.isoformat()}"' not in page
     villages = re.findall(r'data-village="([^"]+)"', page)
-    assert villages == ["河口村", "青龙村"]  # the order of the villages setting
+    assert villages == ["河口村", "青龙村"]  # the order of the station's ground
     by_officer = page.split('id="by-officer"')[1].split("</ul>")[0]
     assert "2 次走访" in by_officer and by_officer.count("路线单") == 2
     assert f"/requests/{waiting}" in page.split('id="waiting-h"')[1]
@@ -318,7 +325,7 @@ def test_the_reminder_job_texts_each_resident_once(app, admin):
     later = _take(admin, resident_name="王桂香", resident_phone="13900003333")
     _schedule(admin, later, officer, tomorrow)
     admin.post("/s/liuxi/modules/backpack/settings",
-               {"round_trip_hours": "3", "villages": "河口村\n石门村"})  # box unticked
+               {"round_trip_hours": "3"})  # box unticked
     assert not _in_liuxi(app, lambda: settings("backpack")["reminder"])
     runner.invoke(args=["jobs", "run", "backpack.remind"])
     assert len(_in_liuxi(app, messages)) == 1
@@ -344,7 +351,7 @@ def test_figures_count_services_trips_hours_and_the_median(app, admin):
                        "backpack.median_days": 4.0, "backpack.trips_saved": 4,
                        "backpack.hours_saved": 12.0, "backpack.cannot_be_done": 1}
     admin.post("/s/liuxi/modules/backpack/settings", {
-        "round_trip_hours": "2.5", "villages": "河口村", "reminder": "true"})
+        "round_trip_hours": "2.5", "reminder": "true"})
     figures = admin.get("/api/v1/s/liuxi/backpack/metrics").get_json()["metrics"]
     assert figures["backpack.hours_saved"] == 10.0
     last_year = admin.get(f"/api/v1/s/liuxi/backpack/metrics?period={today.year - 1}")
@@ -532,10 +539,12 @@ def test_the_home_page_card(app, admin):
 def test_lists_page_and_say_how_many(app, admin):
     total = app.config["PAGE_SIZE"] + 3
 
+    village_id = _village_id(app, "河口村")
+
     def many():
         for n in range(total):
             db.session.add(HomeRequest(
-                resident_name="熊桂芳", resident_phone="13891601234", village="河口村",
+                resident_name="熊桂芳", resident_phone="13891601234", village_id=village_id,
                 address=f"{n}号", reason="elderly", service=f"服务{n:03d}", channel="phone",
                 requested_on=local_today()))
         db.session.commit()
@@ -567,3 +576,121 @@ def test_the_assignee_sees_what_the_visit_needs_and_only_while_it_is_open(app, a
     assert carrier.post(f"{BASE}/requests/{request_id}/reveal").status_code == 403
     whole = admin.post(f"{BASE}/requests/{request_id}/reveal").get_data(as_text=True)
     assert "61072619400101123X" in whole  # a role that may reveal sees the whole record
+
+
+# -- on the station's ground ---------------------------------------------------------------
+
+def _form(app, village_id, **extra):
+    return {"resident_name": "王桂香", "resident_phone": "13800001111",
+            "village_id": str(village_id), "address": "五组", "reason": "elderly",
+            "service": "居民身份证换领", "channel": "phone", **extra}
+
+
+def test_a_village_of_another_station_is_refused_and_nothing_is_saved(app, admin):
+    theirs = _village_id(app, "河口村", slug="dongling")
+    assert theirs is not None and theirs != _village_id(app, "河口村")
+    refused = admin.post(f"{BASE}/requests/new", _form(app, theirs))
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert re.search(r'id="e-village_id">请选择本所的村', html)
+    assert _in_liuxi(app, lambda: db.session.scalars(select(HomeRequest)).all()) == []
+
+    def behind_the_form():
+        db.session.add(HomeRequest(**{**_form(app, theirs), "village_id": theirs},
+                                   requested_on=local_today()))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return "refused"
+        return "saved"
+
+    assert _in_liuxi(app, behind_the_form) == "refused"  # the composite key holds too
+
+
+def _reorder(app, name, position):
+    def move():
+        db.session.scalar(select(Village).where(Village.name == name)).position = position
+        db.session.commit()
+
+    _in_liuxi(app, move)
+
+
+def test_the_route_sheet_and_the_plan_follow_the_order_of_the_ground(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    for village in ("青龙村", "河口村", "石门村"):
+        _schedule(admin, _take(admin, village=village), officer)
+
+    def route():
+        sheet = admin.get(f"{BASE}/route-sheet?officer_id={officer}").get_data(as_text=True)
+        plan = admin.get(f"{BASE}/plan").get_data(as_text=True)
+        villages = re.findall(r"<h2>([^<]+)</h2>", sheet)
+        assert villages == re.findall(r'data-village="([^"]+)"', plan)
+        return villages
+
+    assert route() == ["河口村", "石门村", "青龙村"]  # the demo ground's order
+    _reorder(app, "青龙村", -1)  # the round now starts up the valley
+    assert route() == ["青龙村", "河口村", "石门村"]
+
+
+def test_deliveries_are_listed_along_the_route(app, admin):
+    officer = _user_id(app, "liuxi-officer")
+    for village in ("石门村", "河口村"):
+        request_id = _take(admin, village=village)
+        _schedule(admin, request_id, officer)
+        _visit(admin, request_id, needs_delivery="true")
+
+    def villages():
+        page = admin.get(f"{BASE}/deliveries").get_data(as_text=True)
+        return re.findall(r'<td data-label="村[^"]*">([^<]+)<', page)
+
+    assert villages() == ["河口村", "石门村"]
+    _reorder(app, "石门村", -1)
+    assert villages() == ["石门村", "河口村"]
+
+
+def test_a_retired_village_is_not_offered_for_new_requests_but_stays_on_old_ones(app, admin):
+    old = _take(admin, village="大坪村")
+    village_id = _village_id(app, "大坪村")
+
+    def retire():
+        db.session.get(Village, village_id).active = False
+        db.session.commit()
+
+    _in_liuxi(app, retire)
+    form = admin.get(f"{BASE}/requests/new").get_data(as_text=True)
+    assert f'<option value="{village_id}"' not in form
+    assert f'<option value="{_village_id(app, "河口村")}"' in form
+    refused = admin.post(f"{BASE}/requests/new", _form(app, village_id))
+    assert refused.status_code == 400 and "请选择本所的村" in refused.get_data(as_text=True)
+    assert "大坪村" in admin.get(f"{BASE}/requests/{old}").get_data(as_text=True)
+    assert "大坪村" in admin.get(f"{BASE}/").get_data(as_text=True)
+    row = admin.get("/api/v1/s/liuxi/backpack/requests").get_json()["requests"][0]
+    assert (row["id"], row["village"], row["village_id"]) == (old, "大坪村", village_id)
+
+
+def test_the_village_story_counts_the_requests(app, admin):
+    for village in ("河口村", "河口村", "石门村"):
+        _take(admin, village=village)
+    counts = _in_liuxi(app, lambda: counts_per_village("backpack.requests"))
+    assert counts == {_village_id(app, "河口村"): 2, _village_id(app, "石门村"): 1}
+
+
+def test_settings_saved_before_the_ground_still_load(app, admin):
+    """A station's stored settings still carry the villages list of the release before:
+    the module ignores it, the settings page opens and saves."""
+    def old_settings():
+        row = db.session.scalar(select(StationPlugin).where(StationPlugin.plugin == "backpack"))
+        row.settings = {"round_trip_hours": 2.0, "villages": ["河口村", "石门村"],
+                        "reminder": True}
+        db.session.commit()
+
+    _in_liuxi(app, old_settings)
+    assert _in_liuxi(app, lambda: settings("backpack")) == {"round_trip_hours": 2.0,
+                                                             "reminder": True}
+    page = admin.get("/s/liuxi/modules/backpack/settings")
+    assert page.status_code == 200 and "f-villages" not in page.get_data(as_text=True)
+    assert admin.post("/s/liuxi/modules/backpack/settings", {
+        "round_trip_hours": "2.5", "reminder": "true"}).status_code == 302
+    assert _in_liuxi(app, lambda: settings("backpack"))["round_trip_hours"] == 2.5
+    _take(admin)  # and requests are still taken

@@ -50,7 +50,7 @@ def test_home_visit_flow_desk_route_sheet_phone_delivery(app, chromium, phone, l
         desk.click("text=受理请求")
     desk.fill("#f-resident_name", "熊桂芳")
     desk.fill("#f-resident_phone", "13891601234")
-    desk.select_option("#f-village", "河口村")
+    desk.select_option("#f-village_id", label="河口村")
     desk.fill("#f-address", "三组12号，村小学往上坡200米")
     desk.select_option("#f-service", "居民身份证换领")
     desk.select_option("#f-reason", "elderly")

@@ -28,9 +28,22 @@ def _in_liuxi(app, fn):
     return within_station(app, "liuxi", fn)
 
 
-def _point(admin):
-    response = admin.post(f"{BASE}/points/new", {"name": "河坝村院坝", "village": "河坝村"})
-    assert response.status_code == 302
+def _offered(html, select_id="f-village_id") -> dict[str, str]:
+    """The options a select offers: {text: value}."""
+    body = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return {text: value for value, text in re.findall(
+        r'<option value="([^"]*)"[^>]*>([^<]*)</option>', body)}
+
+
+def _village(admin, name="河坝村"):
+    """The id of a village of the station, as the new point form offers it."""
+    return _offered(admin.get(f"{BASE}/points/new").get_data(as_text=True))[name]
+
+
+def _point(admin, name="河坝村院坝", village="河坝村"):
+    response = admin.post(f"{BASE}/points/new", {"name": name,
+                                                 "village_id": _village(admin, village)})
+    assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/points/(\d+)$", response.location).group(1))
 
 
@@ -247,3 +260,159 @@ def test_the_concern_list_pages_and_says_how_many(app, admin):
     assert "status=open" in re.search(r'rel="prev" href="([^"]+)"', second).group(1)
     api = admin.get("/api/v1/s/liuxi/courtyard/concerns?page=2").get_json()
     assert (api["total"], api["page"], api["pages"], len(api["concerns"])) == (total, 2, 2, 7)
+
+
+# -- on the station's ground ---------------------------------------------------------------
+
+def _village_named(name):
+    from app.plugin_api import Village
+
+    return db.session.scalar(select(Village.id).where(Village.name == name))
+
+
+def test_a_point_stands_in_a_village_of_the_station_s_own_ground(app, admin):
+    theirs = within_station(app, "dongling", lambda: _village_named("河坝村"))
+    assert theirs != int(_village(admin))  # each station has its own 河坝村
+    for village_id, message in ((str(theirs), "请选择本所的村（社区）"), ("", "此项为必填项"),
+                                ("abc", "请选择本所的村（社区）")):
+        refused = admin.post(f"{BASE}/points/new", {"name": "别处的院坝",
+                                                    "village_id": village_id})
+        assert refused.status_code == 400, village_id
+        assert message in refused.get_data(as_text=True), village_id
+    assert _in_liuxi(app, lambda: db.session.scalars(select(Point)).all()) == []
+
+    # The list follows the station's order of its villages (河口村 first), not the names.
+    _point(admin, "河坝村院坝", "河坝村")
+    _point(admin, "河口村大院", "河口村")
+    page = admin.get(f"{BASE}/").get_data(as_text=True)
+    assert page.index("河口村大院") < page.index("河坝村院坝")
+    assert re.search(r"河口村大院</span>.*?<small[^>]*>\s*河口村", page, re.S)
+    point_id = _point(admin, "石龙村村委会", "石龙村")
+    assert re.search(r'id="point-village">石龙村<',
+                     admin.get(f"{BASE}/points/{point_id}").get_data(as_text=True))
+    logged = admin.get(f"/s/liuxi/audit?object_type=courtyard_point&object_id={point_id}")
+    assert "村（社区）：∅ → 石龙村" in logged.get_data(as_text=True)  # its name, not its id
+
+
+def test_a_retired_village_stays_on_its_point_but_is_offered_for_no_new_one(app, admin):
+    point_id = _point(admin, "石龙村村委会", "石龙村")
+    village_id = _in_liuxi(app, lambda: db.session.get(Point, point_id).village_id)
+
+    def retire():
+        from app.plugin_api import Village
+
+        db.session.get(Village, village_id).active = False
+        db.session.commit()
+
+    _in_liuxi(app, retire)
+    assert "石龙村" not in _offered(admin.get(f"{BASE}/points/new").get_data(as_text=True))
+    refused = admin.post(f"{BASE}/points/new", {"name": "新院坝", "village_id": str(village_id)})
+    assert refused.status_code == 400 and "请选择本所的村（社区）" in refused.get_data(as_text=True)
+
+    form = admin.get(f"{BASE}/points/{point_id}/edit").get_data(as_text=True)
+    assert _offered(form)["石龙村（已停用）"] == str(village_id)
+    assert re.search(rf'<option value="{village_id}" selected>', form)
+    saved = admin.post(f"{BASE}/points/{point_id}/edit", {
+        "name": "石龙村老村委会", "village_id": str(village_id), "active": "true"})
+    assert saved.status_code == 302
+    point = _in_liuxi(app, lambda: db.session.get(Point, point_id))
+    assert (point.name, point.village_id) == ("石龙村老村委会", village_id)
+    assert "石龙村" in admin.get(f"{BASE}/points/{point_id}").get_data(as_text=True)
+
+
+def test_the_village_s_story_lists_the_point_s_sessions_and_concerns(app, admin):
+    from flask import g
+
+    from app.ground.records import counts_per_village, story
+    from app.permissions import permissions_for
+
+    point_id = _point(admin)
+    session_id = _session(admin, point_id)
+    _concern(admin, session_id)
+    idle_id = _point(admin, "河口村大院", "河口村")  # nothing held there yet: the point alone
+
+    def told():
+        g.permissions = permissions_for("officer")
+        village_id = db.session.get(Point, point_id).village_id
+        stories = {s.records.key: s for s in story(village_id)}
+        return (village_id, db.session.get(Point, idle_id).village_id,
+                counts_per_village("courtyard.points"),
+                counts_per_village("courtyard.sessions"),
+                counts_per_village("courtyard.concerns"),
+                {k: (s.total, [r["title"] for r in s.rows]) for k, s in stories.items()})
+
+    village_id, idle_village, points, sessions, concerns, stories = _in_liuxi(app, told)
+    # Only 柳溪's own: 东岭's demo points stand in its own villages, counted there.
+    assert points == {village_id: 1, idle_village: 1}
+    assert sessions == {village_id: 1} and concerns == {village_id: 1}
+    assert stories == {"courtyard.points": (1, ["河坝村院坝"]),
+                       "courtyard.sessions": (1, ["河坝村院坝"]),
+                       "courtyard.concerns": (1, ["村口路灯不亮"])}
+
+
+def test_a_point_with_nothing_held_yet_is_on_its_village_s_page(app, admin):
+    point_id = _point(admin, "河口村大院", "河口村")
+    village_id = _in_liuxi(app, lambda: db.session.get(Point, point_id).village_id)
+    page = admin.get(f"/s/liuxi/ground/villages/{village_id}").get_data(as_text=True)
+    listed = re.search(r'data-records="courtyard.points".*?</ul>', page, re.S).group(0)
+    assert "议事点" in listed
+    assert f'href="{BASE}/points/{point_id}">河口村大院</a>' in listed
+    assert "本所各模块在该村暂无记录" not in page
+
+    refused = admin.post(f"/s/liuxi/ground/villages/{village_id}/delete",
+                         follow_redirects=True).get_data(as_text=True)
+    assert "不能删除" in refused
+    assert _in_liuxi(app, lambda: _village_named("河口村")) == village_id
+
+
+def _retire_every_village():
+    from app.plugin_api import Village
+
+    for village in db.session.scalars(select(Village)):
+        village.active = False
+    db.session.commit()
+
+
+def _hint(html):
+    found = re.search(r'<p[^>]*id="no-villages"[^>]*>(.*?)</p>', html, re.S)
+    return found and found.group(1)
+
+
+def test_with_no_village_in_use_the_point_form_says_where_to_add_one(app, admin,
+                                                                     make_browser):
+    assert _hint(admin.get(f"{BASE}/points/new").get_data(as_text=True)) is None
+    point_id = _point(admin)
+    _in_liuxi(app, _retire_every_village)
+
+    form = admin.get(f"{BASE}/points/new").get_data(as_text=True)
+    assert set(_offered(form)) == {"—"}  # the blank choice alone
+    hint = _hint(form)
+    assert "本所辖区没有在用的村（社区）" in hint
+    assert 'href="/s/liuxi/ground/villages/new"' in hint  # the admin adds one there
+    refused = admin.post(f"{BASE}/points/new", {"name": "新院坝", "village_id": ""})
+    assert refused.status_code == 400
+    assert "此项为必填项" in refused.get_data(as_text=True)
+    assert "本所辖区没有在用的村（社区）" in _hint(refused.get_data(as_text=True))
+    # Editing, the point keeps its retired village, and hears there is no other.
+    assert "本所辖区没有在用的村（社区）" in _hint(
+        admin.get(f"{BASE}/points/{point_id}/edit").get_data(as_text=True))
+
+    officer = make_browser("liuxi-officer")  # sets up points, adds no village
+    hint = _hint(officer.get(f"{BASE}/points/new").get_data(as_text=True))
+    assert "villages/new" not in hint
+    assert re.search(r'href="/s/liuxi/ground/"[^>]*>请所领导在“辖区”页面添加', hint)
+
+
+def test_a_concern_handed_to_mediation_takes_its_village_along(app, demo, make_browser):
+    from plugins.courtyard.models import Concern
+    from plugins.mediation.models import Case
+
+    concern_id, village_id = within_station(app, "dongling", lambda: next(
+        (c.id, c.session.point.village_id) for c in db.session.scalars(
+            select(Concern).where(Concern.status == "open").order_by(Concern.id))))
+    officer = make_browser("dongling-officer")
+    assert officer.post(f"/s/dongling/courtyard/concerns/{concern_id}/handoff",
+                        {"target": "mediation.case"}).status_code == 302
+    case = within_station(app, "dongling", lambda: db.session.scalars(
+        select(Case).order_by(Case.id.desc())).first())
+    assert case.village_id == village_id

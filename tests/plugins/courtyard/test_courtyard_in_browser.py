@@ -1,6 +1,7 @@
 """The courtyard main flow in a real browser on a phone: the station admin switches the
-module on, sets up a meeting point, records a session, raises a concern, follows it to a
-result and finds it in the record book and the figures."""
+module on, sets up a meeting point in a village picked from the station's ground, records
+a session, raises a concern, follows it to a result and finds it in the record book and
+the figures."""
 
 import os
 
@@ -35,10 +36,18 @@ def test_courtyard_main_flow_on_a_phone(phone, live_server, demo):
 
     page.click("text=新建议事点")
     page.fill("#f-name", "河坝村院坝")
-    page.fill("#f-village", "河坝村")
+    # The village is picked from the station's ground: a long list gets a search box.
+    search = page.locator("div:has(> #f-village_id) > input[type=search]")
+    search.fill("河坝")
+    offered = page.locator("#f-village_id option").all_inner_texts()
+    assert "河坝村" in offered and "河口村" not in offered
+    page.select_option("#f-village_id", label="河坝村")
+    _shot(page, "point-village")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     with page.expect_navigation():
         page.click("main button[type=submit]")
     assert page.locator("h1").inner_text() == "河坝村院坝"
+    assert page.locator("#point-village").inner_text().startswith("河坝村")
 
     page.click("text=记录一次说事")
     assert page.locator("label[for=f-starts_at]").inner_text() == "开始时间"

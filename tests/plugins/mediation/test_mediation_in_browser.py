@@ -25,7 +25,7 @@ def test_mediation_main_flow_on_a_phone(phone, live_server, demo):
     _submit(page, "text=受理案件")
     page.fill("#f-title", "两家为排水沟吵架")
     page.select_option("#f-kind", "邻里纠纷")
-    page.fill("#f-village", "河坝村")
+    page.select_option("#f-village_id", label="河坝村")
     page.fill("#f-a_name", "张大山")
     page.fill("#f-a_phone", "13911112222")
     page.fill("#f-b_name", "李小河")
@@ -33,10 +33,12 @@ def test_mediation_main_flow_on_a_phone(phone, live_server, demo):
     assert "百户长初调" in page.locator("#case-status").inner_text()
     assert "张*山" in page.locator("main").inner_text()
 
-    page.fill("#f-mediator", "百户长 王大伯")
+    # The household head who mediated, picked from the station's community forces.
+    page.select_option("#f-mediator_force_id", label="李德明 (朱砂屯村)")
     page.fill("form[action$='/attempts'] #f-notes", "双方各执一词，未能达成一致")
     _submit(page, "text=记录调解 >> nth=-1")
     assert "调解已记录" in page.locator(".alert").first.inner_text()
+    assert "百户长 李德明" in page.locator("main").inner_text()
 
     # The labels a person reads: the level to move to, the day of the attempt.
     assert page.locator("label[for=f-to_level]").inner_text().startswith("升至")

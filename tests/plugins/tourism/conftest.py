@@ -4,6 +4,11 @@ on (no demo data there), and a few helpers that read what a page offers."""
 import re
 
 import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.plugin_api import Force
+from tests.conftest import within_station
 
 BASE = "/s/liuxi/tourism"
 PUBLIC = "/p/liuxi/tourism"
@@ -29,13 +34,20 @@ def version_of(browser, day, shift, post) -> str:
     return re.search(r'name="version" value="(\d+)"', page).group(1)
 
 
-def save_cell(browser, day, shift, post, user_ids=(), volunteer_ids=(), version=None):
+def save_cell(browser, day, shift, post, user_ids=(), force_ids=(), version=None):
     if version is None:
         version = version_of(browser, day, shift, post)
     return browser.post(f"{BASE}/roster/cell", {
         "day": day, "shift": shift, "post": post, "version": version,
-        "user_ids": [str(u) for u in user_ids], "volunteer_ids": [str(v) for v in volunteer_ids],
+        "user_ids": [str(u) for u in user_ids], "force_ids": [str(f) for f in force_ids],
     })
+
+
+def force_id(app, name, slug="liuxi"):
+    """The id of one of a station's community forces (柳溪's demo ground by default: its
+    volunteers are 赵文军, 钱秀梅, 孙德胜 and 周桂兰 of 古镇义警)."""
+    return within_station(app, slug, lambda: db.session.scalar(
+        select(Force.id).where(Force.name == name)))
 
 
 def cell_html(week_page: str, day: str, shift: str, post: str) -> str:

@@ -9,17 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit.models import AuditEvent
 from app.enrolment import enrol
 from app.extensions import db
-from app.plugin_api import local_today
+from app.plugin_api import Force, local_today
 from app.users import User
-from plugins.tourism.models import Assignment, RosterCell, Volunteer
+from plugins.tourism.models import Assignment, RosterCell
 from tenants.context import station_context
 from tenants.models import Station
 from tests.conftest import within_station
 
-from .conftest import BASE, cell_html, member_ids, save_cell, version_of
+from .conftest import BASE, cell_html, force_id, member_ids, save_cell, version_of
 
 MONDAY, SATURDAY = "2030-03-04", "2030-03-09"  # March: the normal season by default
 
@@ -119,9 +118,6 @@ def test_the_database_refuses_a_stale_shift_even_between_check_and_save(app, adm
 def test_a_peak_day_raises_the_minimum_and_names_who_can_be_sent(app, admin):
     people = member_ids(admin, day=SATURDAY)
     assert save_cell(admin, SATURDAY, "早班", "游客中心岗", people[:2]).status_code == 302
-    within_station(app, "liuxi", lambda: (
-        db.session.add(Volunteer(name="赵文军", phone="13892160001", team="古镇义警")),
-        db.session.commit()))
     html = admin.get(f"{BASE}/roster", query_string={"week": SATURDAY}).get_data(as_text=True)
     assert "2/2" in cell_html(html, SATURDAY, "早班", "游客中心岗")
 
@@ -133,7 +129,7 @@ def test_a_peak_day_raises_the_minimum_and_names_who_can_be_sent(app, admin):
     assert "古镇民俗节" in html
     gap = html.split(f'data-gap="{SATURDAY}|早班"')[1].split("</li>")[0]
     on_duty, free = _name(app, people[0]), _name(app, people[2])
-    assert "可增援" in gap and "赵*军·古镇义警" in gap
+    assert "可增援" in gap and "赵文军·古镇义警" in gap  # a volunteer of the ground
     assert free in gap.split("可增援")[1] and on_duty not in gap.split("可增援")[1]
 
     again = admin.post(f"{BASE}/peaks", {"day": SATURDAY, "reason": "重复"})
@@ -187,44 +183,79 @@ def test_auxiliaries_see_the_roster_but_do_not_plan_it(admin, make_browser):
     assert aux.get(f"{BASE}/roster").status_code == 200
     assert save_cell(aux, MONDAY, "早班", "游客中心岗", [], version="0").status_code == 403
     assert aux.post(f"{BASE}/peaks", {"day": MONDAY, "reason": "x"}).status_code == 403
-    assert aux.post(f"{BASE}/volunteers", {"name": "x"}).status_code == 403
+    assert aux.get(f"{BASE}/volunteers").status_code == 200
 
 
-def test_volunteers_are_masked_and_revealing_them_is_audited(owner_app, app, admin):
-    refused = admin.post(f"{BASE}/volunteers", {"name": "", "phone": "12345"})
-    assert refused.status_code == 400
-    assert "请输入 11 位手机号码" in refused.get_data(as_text=True)
-    blank = admin.post(f"{BASE}/volunteers", {"name": "孙德胜", "phone": "13892160003",
-                                              "team": " "})
-    assert blank.status_code == 400 and "此项为必填项" in blank.get_data(as_text=True)
-    assert admin.post(f"{BASE}/volunteers", {"name": "孙德胜", "phone": "13892160003",
-                                             "team": "古镇义警"}).status_code == 302
+def test_the_volunteers_page_lists_the_grounds_volunteers_and_sends_there_to_add(app, admin):
+    save_cell(admin, local_today().isoformat(), "早班", "游客中心岗", (),
+              [force_id(app, "钱秀梅")])
+    _leaves(app, "周桂兰")
     page = admin.get(f"{BASE}/volunteers").get_data(as_text=True)
-    assert "孙德胜" not in page and "孙*胜" in page and "138****0003" in page
-    shown = admin.post(f"{BASE}/volunteers/reveal").get_data(as_text=True)
-    assert "孙德胜" in shown and "13892160003" in shown
-    with owner_app.app_context():  # the owner reads every chain
-        assert db.session.scalar(select(AuditEvent.id).where(
-            AuditEvent.action == "pii.reveal", AuditEvent.object_type == "tourism_volunteer"))
-        stored = db.session.scalars(select(AuditEvent.changes).where(
-            AuditEvent.object_type == "tourism_volunteer", AuditEvent.action == "create")).all()
-    assert [None, "孙*胜"] in [c["name"] for c in stored]  # the audit log holds it masked
-    assert "孙德胜" not in str(stored)
-    volunteer = within_station(app, "liuxi", lambda: db.session.scalar(select(Volunteer.id)))
-    ids = member_ids(admin)
-    assert f'name="volunteer_ids" value="{volunteer}"' in admin.get(
-        f"{BASE}/roster/cell").get_data(as_text=True)
-    for _ in range(2):  # a double submit leaves the volunteer off, not back on
-        assert admin.post(f"{BASE}/volunteers/{volunteer}/active", {"active": "0"}) \
-            .status_code == 302
-    assert admin.post(f"{BASE}/volunteers/{volunteer}/active", {}).status_code == 400
-    assert within_station(app, "liuxi", lambda: db.session.get(Volunteer, volunteer).active) \
-        is False
-    assert "恢复排班" in admin.get(f"{BASE}/volunteers").get_data(as_text=True)
-    refused = save_cell(admin, MONDAY, "早班", "游客中心岗", ids[:1], [volunteer])
-    assert refused.status_code == 400  # off the roster now
+    listed = re.findall(r'data-force="(\d+)"', page)
+    assert sorted(listed[:3]) == sorted(str(force_id(app, n)) for n in ("孙德胜", "赵文军",
+                                                                        "钱秀梅"))
+    assert listed[3:] == [str(force_id(app, "周桂兰"))]  # who left, after those on the roster
+    assert "钱秀梅 <small class=\"text-muted\">· 古镇义警" in page
+    item = page.split(f'data-force="{force_id(app, "钱秀梅")}"')[1].split("</li>")[0]
+    assert "未来 7 天 1 个班次" in item
+    assert "已离开" in page.split(f'data-force="{force_id(app, "周桂兰")}"')[1]
+    assert "李德明" not in page  # a household head, not a volunteer
+    assert 'href="/s/liuxi/ground/forces?kind=volunteer"' in page
+    assert admin.post(f"{BASE}/volunteers", {"name": "x"}).status_code == 405  # the ground's
+
+
+def _leaves(app, name):
+    def leave():
+        db.session.scalar(select(Force).where(Force.name == name)).active = False
+        db.session.commit()
+
+    within_station(app, "liuxi", leave)
+
+
+def test_the_roster_takes_a_volunteer_and_refuses_other_forces_and_stations(app, admin):
+    someone = member_ids(admin)[0]
+    volunteer = force_id(app, "赵文军")
+    offered = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "早班", "post": "游客中心岗"}).get_data(as_text=True)
+    assert f'name="force_ids" value="{volunteer}"' in offered
+    head, theirs = force_id(app, "李德明"), force_id(app, "赵文军", slug="dongling")
+    assert f'value="{head}"' not in offered and theirs != volunteer
+    for stranger in (head, theirs, 999999):
+        refused = save_cell(admin, MONDAY, "早班", "游客中心岗", [someone], [stranger])
+        assert refused.status_code == 400, stranger
+        assert "请从本所人员和在册义警中选择" in refused.get_data(as_text=True)
     assert within_station(app, "liuxi", lambda: db.session.scalars(select(Assignment)).all()) \
         == []
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [someone], [volunteer]) \
+        .status_code == 302
+    assert within_station(app, "liuxi", lambda: {
+        (a.user_id, a.force_id) for a in db.session.scalars(select(Assignment))}) == {
+        (someone, None), (None, volunteer)}
+    week = admin.get(f"{BASE}/roster", query_string={"week": MONDAY}).get_data(as_text=True)
+    assert "2/2" in cell_html(week, MONDAY, "早班", "游客中心岗")
+
+
+def test_a_volunteer_who_left_stays_on_past_shifts_and_is_not_offered_again(app, admin):
+    someone = member_ids(admin)[0]
+    volunteer = force_id(app, "孙德胜")
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [someone], [volunteer]) \
+        .status_code == 302
+    _leaves(app, "孙德胜")
+    day = admin.get(f"{BASE}/roster/day", query_string={"day": MONDAY}).get_data(as_text=True)
+    assert "孙德胜·古镇义警" in day
+    cell = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "早班", "post": "游客中心岗"}).get_data(as_text=True)
+    assert "孙德胜·古镇义警" in cell.split('id="on-duty"')[1].split("</dd>")[0]
+    assert " checked" in _checkbox(cell, "force_ids", volunteer)  # kept, can be taken off
+    # Saving the shift with them still on it keeps them; another shift does not take them.
+    assert save_cell(admin, MONDAY, "早班", "游客中心岗", [someone], [volunteer]) \
+        .status_code == 302
+    other = admin.get(f"{BASE}/roster/cell", query_string={
+        "day": MONDAY, "shift": "晚班", "post": "游客中心岗"}).get_data(as_text=True)
+    assert f'name="force_ids" value="{volunteer}"' not in other
+    assert save_cell(admin, MONDAY, "晚班", "游客中心岗", [], [volunteer]).status_code == 400
+    gap = admin.get(f"{BASE}/roster", query_string={"week": MONDAY}).get_data(as_text=True)
+    assert "孙德胜" not in gap.split(f'data-gap="{MONDAY}|晚班"')[1].split("</li>")[0]
 
 
 def test_days_outside_2000_to_2100_are_refused_or_fall_back_to_today(app, admin):
@@ -252,15 +283,12 @@ def _checkbox(html, name, value) -> str:
 
 def test_someone_on_duty_elsewhere_in_the_shift_cannot_be_ticked(app, admin):
     someone, other = member_ids(admin)[:2]
-    within_station(app, "liuxi", lambda: (
-        db.session.add(Volunteer(name="赵文军", phone="13892160001", team="古镇义警")),
-        db.session.commit()))
-    volunteer = within_station(app, "liuxi", lambda: db.session.scalar(select(Volunteer.id)))
+    volunteer = force_id(app, "赵文军")
     assert save_cell(admin, MONDAY, "早班", "游客中心岗", [someone], [volunteer]) \
         .status_code == 302
     html = admin.get(f"{BASE}/roster/cell", query_string={
         "day": MONDAY, "shift": "早班", "post": "古镇老街岗"}).get_data(as_text=True)
-    for name, value in (("user_ids", someone), ("volunteer_ids", volunteer)):
+    for name, value in (("user_ids", someone), ("force_ids", volunteer)):
         box = _checkbox(html, name, value)
         assert " disabled" in box and " checked" not in box
         where = re.search(r'aria-describedby="([^"]+)"', box).group(1)
@@ -320,23 +348,3 @@ def test_the_day_shows_one_days_posts_gaps_and_who_can_be_sent(app, admin):
     assert saved.location.endswith(f"/roster/day?day={MONDAY}")
     assert save_cell(admin, MONDAY, "晚班", "古镇老街岗", [people[1]]).location.endswith(
         f"/roster?week={MONDAY}#day-{MONDAY}")  # from the week, to the week
-
-
-def test_the_volunteers_list_pages_and_a_reveal_shows_the_page_it_was_asked_on(app, admin):
-    size = app.config["PAGE_SIZE"]
-
-    def many():
-        db.session.add_all(Volunteer(name=f"义警{i:02d}号", phone=f"138921600{i:02d}",
-                                     team="古镇义警") for i in range(size + 3))
-        db.session.commit()
-
-    within_station(app, "liuxi", many)
-    html = admin.get(f"{BASE}/volunteers").get_data(as_text=True)
-    assert f'data-total="{size + 3}"' in html and html.count('name="active"') == size
-    assert f'action="{BASE}/volunteers/reveal?page=1"' in html
-    second = admin.get(f"{BASE}/volunteers", query_string={"page": "2"}).get_data(as_text=True)
-    assert second.count('name="active"') == 3
-    shown = admin.post(f"{BASE}/volunteers/reveal?page=2").get_data(as_text=True)
-    assert sorted(re.findall(r"义警(\d\d)号", shown)) == ["50", "51", "52"]
-    assert 'href="/s/liuxi/tourism/volunteers/reveal' not in shown  # no paging to a POST
-    assert 'href="/s/liuxi/tourism/volunteers?page=1"' in shown

@@ -14,7 +14,7 @@ from plugins.tourism import plugin
 from plugins.tourism.models import FoundItem
 from tests.conftest import within_station
 
-from .conftest import BASE, PUBLIC, member_ids, save_cell
+from .conftest import BASE, PUBLIC, force_id, member_ids, save_cell
 from .test_lost import ITEM, _item, _report
 
 CJK = "\u4e00-\u9fff"
@@ -59,8 +59,6 @@ def test_no_ascii_punctuation_inside_chinese_sentences(app, admin, browser):
     someone = member_ids(admin, day=monday.isoformat())[0]
     pages = [save_cell(admin, monday.isoformat(), "早班", "游客中心岗", [someone])]
     pages.append(admin.post(f"{BASE}/peaks", {"day": monday.isoformat(), "reason": "古镇民俗节"}))
-    pages.append(admin.post(f"{BASE}/volunteers", {"name": "孙德胜", "phone": "13892160003",
-                                                   "team": "古镇义警"}))
     pages.append(admin.post(f"{BASE}/lounge/help", {"kind": "急救"}))
     pages.append(admin.post(f"{BASE}/lounge/tally", {
         "day": (local_today() - timedelta(days=1)).isoformat(), "hour": "10", "visitors": "3"}))
@@ -92,17 +90,16 @@ def test_the_audit_log_speaks_of_the_modules_records_in_words(app, admin):
     item_id, report_id = _item(admin), _report(admin)
     admin.post(f"{BASE}/lost/items/{item_id}/match", {"report_id": str(report_id)})
     admin.post(f"{BASE}/lounge/count", {"add": "1"})
-    admin.post(f"{BASE}/volunteers", {"name": "孙德胜", "phone": "13892160003",
-                                      "team": "古镇义警"})
-    save_cell(admin, "2030-03-04", "早班", "游客中心岗", member_ids(admin)[:1])
+    save_cell(admin, "2030-03-04", "早班", "游客中心岗", member_ids(admin)[:1],
+              [force_id(app, "孙德胜")])
     html = admin.get("/s/liuxi/audit").get_data(as_text=True)
     text = _text(html)
     for words in ("拾得物品", "拾得人电话", "保管位置", "待认领 → 已比对到报失", "报失登记",
                   "报失人姓名", "查找中 → 已比对到失物", "会客厅接待计数", "会客厅接待人次",
-                  "义警", "队伍", "岗点班次", "在岗人员"):
+                  "义警", "岗点班次", "在岗人员"):
         assert words in text, words
     for raw in ("finder_phone", "kept_at", "tourism_found_item", "tourism.visitors",
-                "reporter_name", "tourism_volunteer", "tourism_roster_cell", "cell_id"):
+                "reporter_name", "force_id", "tourism_roster_cell", "cell_id"):
         assert raw not in text, raw
     assert within_station(app, "liuxi", lambda: db.session.scalar(
         select(FoundItem.status).where(FoundItem.id == item_id))) == "matched"
