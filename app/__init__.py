@@ -161,8 +161,11 @@ def _init_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _shell():
-        user_places = places(current_user) if current_user.is_authenticated else []
-        return {"user_places": user_places}
+        # Once per request: a page renders several templates (the home page one per
+        # module card), and each render asks again.
+        if "_user_places" not in g:
+            g._user_places = places(current_user) if current_user.is_authenticated else []
+        return {"user_places": g._user_places}
 
 
 @migrate.configure

@@ -58,7 +58,10 @@ def _gaps(days, config, people) -> list:
         for shift in config["shifts"]:
             short = [c for c in d.cells.values() if c.shift == shift["name"] and c.short]
             if short:
-                busy = set(busy_in(d.day, shift["name"]))
+                # Who is on duty in the shift, from the roster already read (not a query
+                # per shift): its cells, and those of posts no longer in the settings.
+                busy = {k for c in (*d.cells.values(), *d.gone) if c.shift == shift["name"]
+                        for k in c.on_duty}
                 gaps.append((d, shift["name"], short, people.free(busy)))
     return gaps
 

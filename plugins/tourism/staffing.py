@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.plugin_api import Force, db, force_names, forces, members, user_names
 
@@ -55,6 +56,7 @@ class Cell:
     version: int = 0
     people: list[str] = field(default_factory=list)
     known: bool = True  # the post and shift still exist in the settings
+    on_duty: set[tuple[str, int]] = field(default_factory=set)  # who, by key_of
 
     @property
     def staffed(self) -> int:
@@ -125,8 +127,10 @@ def roster(first: date, days: int, config: dict, people: People | None = None) -
     last = first + timedelta(days=days)
     peaks = {p.day: p for p in db.session.scalars(
         select(PeakDay).where(PeakDay.day >= first, PeakDay.day < last))}
+    # Each cell's people in one more query for the whole span, not one per cell.
     stored = db.session.scalars(
-        select(RosterCell).where(RosterCell.day >= first, RosterCell.day < last)).all()
+        select(RosterCell).where(RosterCell.day >= first, RosterCell.day < last)
+        .options(selectinload(RosterCell.assignments))).all()
     by_key = {(c.day, c.shift, c.post): c for c in stored}
     out = []
     for n in range(days):
@@ -142,9 +146,11 @@ def roster(first: date, days: int, config: dict, people: People | None = None) -
                 if row is not None:
                     cell.version = row.version
                     cell.people = [name(a) for a in row.assignments]
+                    cell.on_duty = {key_of(a) for a in row.assignments}
                 cells[(shift["name"], post["name"])] = cell
         gone = [Cell(day, row.shift, row.post, 0, row.version,
-                     [name(a) for a in row.assignments], known=False)
+                     [name(a) for a in row.assignments], known=False,
+                     on_duty={key_of(a) for a in row.assignments})
                 for (d, _s, _p), row in sorted(by_key.items()) if d == day and row.assignments]
         out.append(Day(day, day_season, peak, cells, gone))
     return out

@@ -348,3 +348,43 @@ def test_the_day_shows_one_days_posts_gaps_and_who_can_be_sent(app, admin):
     assert saved.location.endswith(f"/roster/day?day={MONDAY}")
     assert save_cell(admin, MONDAY, "晚班", "古镇老街岗", [people[1]]).location.endswith(
         f"/roster?week={MONDAY}#day-{MONDAY}")  # from the week, to the week
+
+
+def test_the_week_reads_the_same_statements_however_many_shifts_are_staffed(app, admin):
+    """One query for the week's cells and one for all their people, and who is busy in a
+    short shift from the same rows: not a query per cell or per shift."""
+    from sqlalchemy import event
+
+    week = f"{BASE}/roster?week=2030-03-04"
+
+    def statements() -> int:
+        seen = []
+
+        def count(*args, **kwargs):
+            seen.append(1)
+
+        with app.app_context():
+            engine = db.engine
+        admin.get(week)  # warm
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert admin.get(week).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    members = member_ids(admin)
+    volunteer = force_id(app, "赵文军")
+
+    def staff(n):
+        assert save_cell(admin, f"2030-03-0{4 + n}", "早班", "游客中心岗",
+                         user_ids=members[:1],
+                         force_ids=[volunteer] if n % 2 else ()).status_code == 302
+
+    staff(0)
+    one = statements()
+    for n in range(1, 5):
+        staff(n)
+    assert statements() == one
+    page = admin.get(week).get_data(as_text=True)
+    assert "赵文军" in cell_html(page, "2030-03-05", "早班", "游客中心岗")
