@@ -7,7 +7,7 @@ PORT      ?= 5000
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint translations messages browsers test-sqlite test-postgres bench clean
+.PHONY: run test lint translations messages browsers test-sqlite test-postgres bench bench-county clean
 
 # pip is brought up to date once, when the venv is made; later runs need no network
 # unless pyproject.toml changed.
@@ -72,6 +72,13 @@ bench: $(STAMP) translations
 	$(BIN)/python bench/appointments_booking.py --database-url "$(PG_URL)"
 	$(BIN)/python bench/tourism_lounge.py --database-url "$(PG_URL)"
 	$(BIN)/python bench/ground_coverage.py --database-url "$(PG_URL)"
+	$(BIN)/python bench/audit_verify.py --database-url "$(PG_URL)"
+	$(BIN)/python bench/county_scale.py --database-url "$(PG_URL)" --stations 4 --seconds 20
+
+# The county of issue 23 (40 stations × a year; about 20 minutes on 2 cores).
+bench-county: $(STAMP) translations
+	$(BIN)/python bench/county_scale.py --database-url "$(PG_URL)" --stations 40 \
+		--seconds 60 --explain county-plans.txt
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

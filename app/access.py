@@ -5,6 +5,7 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.permissions import permissions_for
@@ -14,38 +15,47 @@ from tenants.models import County, Station
 PLATFORM_ADMIN = "platform_admin"
 
 
-def station_role(user: User, station: Station) -> str | None:
-    """The role ``user`` acts with in ``station``: their own membership there, else their
-    county role in the station's county, else none."""
-    if not user.active:
-        return None
-    rows = db.session.execute(
-        select(Membership.station_id, Membership.role).where(
-            Membership.user_id == user.id,
-            Membership.active.is_(True),
-            (Membership.station_id == station.id) | (Membership.county_id == station.county_id),
-        )
-    ).all()
-    for station_id, role in rows:
-        if station_id == station.id:
-            return role
-    if rows:
-        return rows[0].role
-    return PLATFORM_ADMIN if user.is_platform_admin else None
+def station_and_role(user: User, slug: str | None) -> tuple[Station | None, str | None]:
+    """The active station ``slug`` (its county loaded with it) and the role ``user`` acts
+    with there: their own membership there, else their county role in the station's
+    county, else none. One query: every request to a station's pages starts with it."""
+    row = db.session.execute(
+        select(Station, _membership_role(user, Membership.station_id == Station.id),
+               _membership_role(user, Membership.county_id == Station.county_id))
+        .join(Station.county)
+        .options(contains_eager(Station.county))
+        .where(Station.slug == slug, Station.active)
+    ).first()
+    if row is None:
+        return None, None
+    station, own, of_county = row
+    return station, _role(user, own or of_county)
 
 
-def county_role(user: User, county: County) -> str | None:
+def county_and_role(user: User, slug: str | None) -> tuple[County | None, str | None]:
+    """County ``slug`` and the role ``user`` acts with there, in one query."""
+    row = db.session.execute(
+        select(County, _membership_role(user, Membership.county_id == County.id))
+        .where(County.slug == slug)
+    ).first()
+    if row is None:
+        return None, None
+    county, role = row
+    return county, _role(user, role)
+
+
+def _membership_role(user: User, place):
+    # One row at most: a user has one membership per station and one per county.
+    return select(Membership.role).where(
+        Membership.user_id == user.id, Membership.active.is_(True), place
+    ).scalar_subquery()
+
+
+def _role(user: User, membership_role: str | None) -> str | None:
     if not user.active:
         return None
-    role = db.session.scalar(
-        select(Membership.role).where(
-            Membership.user_id == user.id,
-            Membership.county_id == county.id,
-            Membership.active.is_(True),
-        )
-    )
-    if role:
-        return role
+    if membership_role:
+        return membership_role
     return PLATFORM_ADMIN if user.is_platform_admin else None
 
 

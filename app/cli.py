@@ -365,14 +365,17 @@ def audit_group():
 @click.option("--chain", default=None, help="only this chain, e.g. station:3")
 @click.option("--heads", "heads_file", type=click.Path(dir_okay=False), default=None,
               help="a published heads document (default: the newest in the heads folder)")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="processes checking chains at once on PostgreSQL (default: one per CPU)")
 @with_appcontext
-def audit_verify(chain, heads_file):
+def audit_verify(chain, heads_file, workers):
     """Check every hash chain against its keys and the last published heads; exit 1
     naming the first bad row of each broken chain. Run it with the owner's DATABASE_URL:
     the app's own role reads no chain outside its context."""
     from pathlib import Path
 
     from app.audit import heads, verify
+    from app.audit.chain import usable_cpus
 
     path = Path(heads_file) if heads_file else heads.latest()
     try:
@@ -390,7 +393,8 @@ def audit_verify(chain, heads_file):
     options = {"isolation_level": "REPEATABLE READ"} if postgres else {}
     with _as_owner(), db.engine.connect().execution_options(**options) as connection, \
             connection.begin():
-        result = verify(connection, only_chain=chain, published=published)
+        result = verify(connection, only_chain=chain, published=published,
+                        workers=workers or usable_cpus())
     if result.ok:
         click.echo(_("Audit log intact: %(rows)d rows in %(chains)d chains.",
                      rows=result.rows, chains=result.chains))

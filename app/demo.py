@@ -28,6 +28,10 @@ STATIONS = [
 # in the hills; modules scale the history they seed by this (1 for any other station, e.g.
 # the benchmark's), so the county's dashboard compares different stations.
 SCALES = {"dongling": 1.0, "qingshi": 0.45}
+# How far back the demo history reaches, in days: three months, unless a benchmark's
+# county asks for more (bench/county_scale.py keeps a year).
+HISTORY_DAYS = 95
+DAYS: dict[str, int] = {}
 _SURNAMES = "王李张刘陈杨赵黄周吴"
 _GIVEN = ["建民", "晓峰", "丽华", "志强", "春燕", "海涛", "秀英", "国庆", "文静", "永刚"]
 NOTICES = [
@@ -47,6 +51,12 @@ def _phone(i: int) -> str:
 def demo_scale(station) -> float:
     """How busy ``station``'s demo history is (1 = a busy station)."""
     return SCALES.get(station.slug, 1.0)
+
+
+def demo_days(station) -> int:
+    """How many days back ``station``'s demo history reaches; modules spread their history
+    over it, with as many records per day whatever its length."""
+    return DAYS.get(station.slug, HISTORY_DAYS)
 
 
 def demo_random(station) -> random.Random:

@@ -59,10 +59,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-# Recycle each worker after about a thousand requests, at staggered moments, so that slow
-# memory growth never builds up and the workers never all restart together.
-max_requests = 1000
-max_requests_jitter = 100
+# Recycle each worker after some twenty thousand requests, at staggered moments, so that
+# slow memory growth never builds up and the workers never all restart together. Not much
+# sooner: a new worker builds the app and its database pool again and serves its first
+# pages cold. At a county's 100 requests a second, a thousand meant a worker restarting
+# somewhere every ten seconds; twenty thousand is one every three minutes or so.
+max_requests = 20000
+max_requests_jitter = 2000
 # The workers' heartbeat files live in memory: the root filesystem is read-only in Kubernetes.
 SHARED_MEMORY = "/dev/shm"  # noqa: S108 - gunicorn's own files, one per worker
 worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None

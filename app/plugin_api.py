@@ -27,7 +27,7 @@ from flask_login import current_user
 from app import audit
 from app.access import can, require
 from app.clock import day_arg, local_now, local_today
-from app.demo import demo_ground, demo_random, demo_scale
+from app.demo import demo_days, demo_ground, demo_random, demo_scale
 from app.exports import append_safe_row, safe_cell
 from app.extensions import db
 from app.forms import (
@@ -71,6 +71,7 @@ from app.handoffs import AlreadyHandedOff
 from app.handoffs import hand_off as _hand_off
 from app.handoffs import links as _links
 from app.jobs import enqueue
+from app.module_metrics import counted
 from app.outbox import outbox_messages, queue_message
 from app.paging import Page, paginate
 from app.periods import Period
@@ -78,6 +79,7 @@ from app.permissions import COUNTY_ROLES, STATION_PII, STATION_ROLES, STATION_VI
 from app.pii import mask
 from app.plugin_contract import (
     KEY_RE,
+    Figure,
     Handoff,
     HandoffTarget,
     Job,
@@ -103,22 +105,22 @@ from tenants.web import scoped_or_404 as get_or_404
 
 __all__ = [
     "ALL_ROLES", "COUNTY_ROLES", "FORCE_KINDS", "KEY_RE", "PLACE_KINDS", "STATION_PII",
-    "STATION_ROLES", "STATION_VIEW", "AlreadyHandedOff", "Force", "ForceField", "Form",
-    "Grid", "GridField", "Handoff", "HandoffTarget", "Job", "KeyPlace", "Lines", "Metric",
-    "NavEntry", "Page", "Period", "Permission", "PlaceField", "Plugin", "Receipt", "Rows",
-    "Station", "TenantScoped", "Text", "ValidationError", "Village", "VillageField",
+    "STATION_ROLES", "STATION_VIEW", "AlreadyHandedOff", "Figure", "Force", "ForceField",
+    "Form", "Grid", "GridField", "Handoff", "HandoffTarget", "Job", "KeyPlace", "Lines",
+    "Metric", "NavEntry", "Page", "Period", "Permission", "PlaceField", "Plugin", "Receipt",
+    "Rows", "Station", "TenantScoped", "Text", "ValidationError", "Village", "VillageField",
     "VillageRecords", "api_blueprint", "append_safe_row", "audit_event", "blueprint", "can",
-    "choices", "client_address", "counts_per_village", "current_role", "current_station",
-    "current_user", "day_arg", "db", "demo_ground", "demo_random", "demo_scale",
-    "disable_row_security", "enable_row_security", "enqueue", "every_station_rows",
-    "fields", "force_choices", "force_foreign_key", "force_names", "forces", "get_or_404",
-    "grid_choices", "grid_foreign_key", "grids", "hand_off", "handoff_targets",
-    "handoffs_from", "handoffs_to", "length", "load", "local_now", "local_today", "mask",
-    "may_reveal", "members", "migration_add_force", "migration_rebuilt_keeping_rows",
-    "migration_text_from_villages", "migration_villages_first",
-    "migration_villages_from_text", "one_of", "outbox_messages", "paginate",
-    "place_foreign_key", "places", "public_blueprint", "queue_message", "rate_limit",
-    "require", "reveal", "role_from_word", "role_label", "safe_cell", "settings",
+    "choices", "client_address", "counted", "counts_per_village", "current_role",
+    "current_station", "current_user", "day_arg", "db", "demo_days", "demo_ground",
+    "demo_random", "demo_scale", "disable_row_security", "enable_row_security", "enqueue",
+    "every_station_rows", "fields", "force_choices", "force_foreign_key", "force_names",
+    "forces", "get_or_404", "grid_choices", "grid_foreign_key", "grids", "hand_off",
+    "handoff_targets", "handoffs_from", "handoffs_to", "length", "load", "local_now",
+    "local_today", "mask", "may_reveal", "members", "migration_add_force",
+    "migration_rebuilt_keeping_rows", "migration_text_from_villages",
+    "migration_villages_first", "migration_villages_from_text", "one_of", "outbox_messages",
+    "paginate", "place_foreign_key", "places", "public_blueprint", "queue_message",
+    "rate_limit", "require", "reveal", "role_from_word", "role_label", "safe_cell", "settings",
     "tenant_foreign_key", "user_names", "utcnow", "validate", "village_choices",
     "village_foreign_key", "village_names", "village_order", "villages",
 ]

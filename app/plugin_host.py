@@ -79,6 +79,9 @@ class PluginHost:
         for permission in plugin.permissions:
             grant(permission.key, permission.roles)
         audit_labels.register(plugin)
+        for metric in plugin.metrics:
+            if metric.compute is None:  # by_station alone: computed for the current station
+                object.__setattr__(metric, "compute", _station_compute(metric))
         for bp in (plugin.blueprint, plugin.api_blueprint, plugin.public_blueprint):
             if bp is not None:
                 app.register_blueprint(bp)
@@ -141,6 +144,13 @@ class PluginHost:
         key = self._by_blueprint.get(request.blueprint or "")
         if key is not None and not self.is_enabled(key):
             abort(404)
+
+
+def _station_compute(metric):
+    def compute(period):
+        return metric.for_station(period, host().settings_for(metric.module))
+
+    return compute
 
 
 def effective_settings(plugin: Plugin, stored: dict | None) -> dict:

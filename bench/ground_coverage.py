@@ -1,7 +1,8 @@
 """The station's ground at the size of a big station: 40 villages, 200 grids, 300
 community forces and 20 key places. Times the coverage page (and the ground's overview
 and forces list) in the server, side by side with the bare floor (bench/floor.py: plain
-Flask + SQLAlchemy running the very SQL the page ran), interleaved in one run.
+Flask + SQLAlchemy running the very SQL the page ran, under the same row security),
+interleaved in one run.
 
     .venv/bin/python bench/ground_coverage.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -147,7 +148,7 @@ def main() -> None:
             recorder.recording = True
             size = len(client.get(path).data)
             recorder.recording = False
-            bare = floor_app(app_url, recorder.statements)
+            bare = floor_app(app_url, {"": list(recorder.statements)})
             floor = bare.test_client()
             product_times, floor_times = [], []
             for _ in range(args.times // 10):

@@ -7,6 +7,9 @@ stations>``; with no context the statement raises. New rows take the context's s
 and no flush may move a row to, or write it into, a station outside the context.
 """
 
+from contextlib import suppress
+from functools import lru_cache
+
 from sqlalchemy import (
     Column,
     ForeignKey,
@@ -22,7 +25,7 @@ from sqlalchemy.sql.dml import Delete, Update
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 from sqlalchemy.sql.visitors import HasTraverseInternals
 
-from tenants.context import TenantContextRequired, current_scope
+from tenants.context import TenantContextRequired, TenantScope, current_scope
 from tenants.models import Station
 
 
@@ -65,10 +68,33 @@ def _county_station_ids(county_id: int):
 
 _STATEMENTS = (Select, CompoundSelect, Update, Delete)
 
+# What the walk found, by the statement's shape: its cache key, which SQLAlchemy builds
+# from every element that shapes the SQL (tables, columns and the ORM entities behind
+# them, sub-statements) and none of the values. Equal keys mean equal walks, and an app
+# runs a few hundred shapes; the bound only keeps a runaway from growing it for ever.
+_SHAPES: dict = {}
+_MAX_SHAPES = 2000
 
-def _scoped_tables(orm_state) -> tuple[list[Table], set[str]]:
+
+def _scoped_tables(orm_state) -> tuple[tuple[Table, ...], frozenset[str]]:
     """The station-owned tables a statement reads or writes, and the names of those it
-    names only through their models (one walk of the statement).
+    names only through their models (:func:`_walk`, once per shape of statement)."""
+    statement = orm_state.statement
+    key = statement._generate_cache_key()
+    if key is None:  # an element SQLAlchemy cannot key: walk it every time
+        return _walk(statement)
+    found = _SHAPES.get(key.key)
+    if found is None:
+        found = _walk(statement)
+        if len(_SHAPES) >= _MAX_SHAPES:
+            with suppress(KeyError, RuntimeError, StopIteration):  # another thread's
+                del _SHAPES[next(iter(_SHAPES))]                      # the oldest
+        _SHAPES[key.key] = found
+    return found
+
+
+def _walk(statement) -> tuple[tuple[Table, ...], frozenset[str]]:
+    """One walk of ``statement``.
 
     ``with_loader_criteria`` filters the FROMs of mapped entities. A table named bare (its
     ``Table`` or a plain column) is safe only inside a statement, or sub-statement, that
@@ -100,13 +126,13 @@ def _scoped_tables(orm_state) -> tuple[list[Table], set[str]]:
             walk(child, seen)
 
     statements: list[dict[str, set[str]]] = []
-    walk(orm_state.statement, {"model": set(), "bare": set()})
+    walk(statement, {"model": set(), "bare": set()})
     for seen in statements:
         bare |= seen["bare"] - seen["model"]
-    return list(tables.values()), set(tables) - bare
+    return tuple(tables.values()), frozenset(set(tables) - bare)
 
 
-def _refuse_bare_tables(tables: list[Table], mapped: set[str]) -> None:
+def _refuse_bare_tables(tables, mapped) -> None:
     # with_loader_criteria filters mapped entities only; a Table named directly (it carries
     # no ORM annotation) would slip through, so it is refused rather than run unfiltered.
     bare = {t.name for t in tables} - mapped
@@ -133,19 +159,24 @@ def _scope_statement(orm_state) -> None:
         raise TenantContextRequired(
             f"query of station-owned tables ({names}) outside a station or county context"
         )
+    orm_state.statement = orm_state.statement.options(_criteria(scope))
+
+
+@lru_cache(maxsize=1024)  # one per station and county a process serves
+def _criteria(scope: TenantScope):
+    """The tenant filter of ``scope``, made once: an option is immutable, and the station
+    or county id in the lambda is a bound parameter of every statement it is added to."""
     if scope.is_station:
         station_id = scope.station_id
-        criteria = with_loader_criteria(
+        return with_loader_criteria(
             TenantScoped, lambda cls: cls.tenant_id == station_id, include_aliases=True
         )
-    else:
-        county_id = scope.county_id
-        criteria = with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id.in_(_county_station_ids(county_id)),
-            include_aliases=True,
-        )
-    orm_state.statement = orm_state.statement.options(criteria)
+    county_id = scope.county_id
+    return with_loader_criteria(
+        TenantScoped,
+        lambda cls: cls.tenant_id.in_(_county_station_ids(county_id)),
+        include_aliases=True,
+    )
 
 
 @event.listens_for(Session, "before_flush")

@@ -8,11 +8,12 @@ user may not see is a 404, exactly like one that does not exist.
 from flask import Blueprint, abort, g
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
-from app.access import county_role, role_permissions, station_role
+from app.access import county_and_role, role_permissions, station_and_role
 from app.extensions import db, login_manager
-from tenants.context import TenantScope, act_for, enter, leave, stop_acting
-from tenants.models import County, Station
+from tenants.context import TenantScope, act_for, acting_for, enter, leave, stop_acting
+from tenants.models import Station
 
 
 def station_blueprint(
@@ -67,8 +68,11 @@ def _require_sign_in() -> None:
 def _enter_station(endpoint, values) -> None:
     slug = values.pop("station_slug", None)
     _require_sign_in()
-    station = db.session.scalar(select(Station).where(Station.slug == slug, Station.active))
-    role = station and station_role(current_user, station)
+    # Stations, counties and memberships are everyone's to read. Looked up acting for no
+    # one, the query needs no database setting; the page's first statement then sets the
+    # whole context (station, county, signed-in user) in one round trip.
+    with acting_for(None):
+        station, role = station_and_role(current_user, slug)
     if not role:
         abort(404)
     g.station, g.county, g.role = station, station.county, role
@@ -78,7 +82,9 @@ def _enter_station(endpoint, values) -> None:
 
 def _enter_public_station(endpoint, values) -> None:
     slug = values.pop("station_slug", None)
-    station = db.session.scalar(select(Station).where(Station.slug == slug, Station.active))
+    station = db.session.scalar(
+        select(Station).join(Station.county).options(contains_eager(Station.county))
+        .where(Station.slug == slug, Station.active))
     if station is None:
         abort(404)
     g.station, g.county, g.role, g.permissions = station, station.county, None, frozenset()
@@ -88,8 +94,8 @@ def _enter_public_station(endpoint, values) -> None:
 def _enter_county(endpoint, values) -> None:
     slug = values.pop("county_slug", None)
     _require_sign_in()
-    county = db.session.scalar(select(County).where(County.slug == slug))
-    role = county and county_role(current_user, county)
+    with acting_for(None):  # as for a station
+        county, role = county_and_role(current_user, slug)
     if not role:
         abort(404)
     g.county, g.role = county, role

@@ -8,12 +8,13 @@ import socket
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from app import create_app
 from app.extensions import db
@@ -262,6 +263,34 @@ def set_scope(conn, county="", station="", user="", token="") -> None:
 # -- for tests that run the app's own processes ---------------------------------------------
 
 FENGQIAO = str(Path(sys.executable).parent / "fengqiao")  # the venv's command
+
+
+@contextmanager
+def statements_run(app):
+    """The SQL statements the app's engine runs meanwhile: a list that fills."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def statements_of(app, browser, path: str, warm: bool = False) -> list[str]:
+    """The SQL statements one GET of ``path`` by ``browser`` runs (a 200 expected); with
+    ``warm``, after a first GET that warms what every page reads once."""
+    if warm:
+        assert browser.get(path).status_code == 200, path
+    with statements_run(app) as seen:
+        response = browser.get(path)
+    assert response.status_code == 200, path
+    return seen
 
 
 def free_port() -> int:

@@ -12,9 +12,9 @@ them (``Plugin.audit_labels``).
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, select
 
@@ -110,6 +110,13 @@ def object_label(object_type: str | None) -> str:
 
 
 def field_label(object_type: str | None, name: str) -> str:
+    # A page of the log names the same few fields on every row: their words are looked up
+    # once per language and field, not once per change.
+    return _field_label(str(get_locale()), object_type, name)
+
+
+@lru_cache(maxsize=4096)
+def _field_label(locale: str, object_type: str | None, name: str) -> str:
     model = model_for(object_type)
     label = (getattr(model, "__labels__", {}) or {}).get(name) if model else None
     label = label or COMMON_FIELDS.get(name)
@@ -201,6 +208,7 @@ GROUND_KINDS = {"ground_village": "village", "ground_grid": "grid", "ground_plac
                 "ground_force": "force"}
 
 
+@lru_cache(maxsize=4096)
 def _kind(model, name: str) -> str | None:
     """What a stored value refers to: a person, a station, a module, a time, or nothing."""
     words = (getattr(model, "__audit_words__", {}) or {}).get(name) if model else None

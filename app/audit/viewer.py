@@ -1,5 +1,10 @@
 """Reading the audit log: filters (who, when, action, object) and paging, shared by the
-station's and the county's viewers."""
+station's and the county's viewers.
+
+The log only grows (a county's holds millions of rows), so a view never counts it: it
+pages by position, newest first (app.paging.window): each page a short read down the
+``(station_id, created_at)`` or ``(county_id, created_at)`` index, whatever the log's
+length."""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +17,7 @@ from sqlalchemy import Select, or_
 from app.audit import labels
 from app.audit.models import AuditEvent
 from app.forms import Form, Text, ValidationError, fields, length, load, validate
-from app.paging import Page, paginate
+from app.paging import Window, window
 
 ACTION_LABELS = {
     "create": _l("Created"),
@@ -80,17 +85,22 @@ def filtered(base: Select, data: dict, tz_offset: timedelta) -> Select:
 
 def page_of(base: Select, args) -> dict:
     """Validate the query-string filters and return one page of events, newest first,
-    each with its changes in words."""
+    each with its changes in words, and the words of the actions and kinds of object on
+    the page (once each, not once a row)."""
     data, errors = load(AuditFilter(), _blank_to_none(args))
     if errors:
-        return {"page": Page([], 0, 1, current_app.config["PAGE_SIZE"]), "errors": errors,
-                "changes": {}, "object_types": object_types()}
+        return {"page": Window([], current_app.config["PAGE_SIZE"], False, False),
+                "errors": errors, "changes": {}, "object_types": object_types(),
+                "actions": {}, "objects": {}}
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     stmt = filtered(base, data, zone.utcoffset(datetime.now()))
-    page = paginate(stmt.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+    page = window(stmt, (AuditEvent.created_at, AuditEvent.id))
     names = labels.names_of(page.items)
     return {"page": page, "errors": {}, "object_types": object_types(),
-            "changes": {e.id: labels.describe(e, names) for e in page.items}}
+            "changes": {e.id: labels.describe(e, names) for e in page.items},
+            "actions": {a: action_label(a) for a in {e.action for e in page.items}},
+            "objects": {t: labels.object_label(t)
+                        for t in {e.object_type for e in page.items}}}
 
 
 def object_types() -> list[tuple[str, str]]:

@@ -9,7 +9,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.plugin_api import Station, db, demo_random, demo_scale, local_now, local_today
+from app.plugin_api import (
+    Station,
+    db,
+    demo_days,
+    demo_random,
+    demo_scale,
+    local_now,
+    local_today,
+)
 
 from .booking import Full, bookable, cancel, client_digest, place
 from .hours import Hours
@@ -31,7 +39,7 @@ def demo_data(station: Station) -> dict[str, int]:
     # new people and skips the slots already full.
     k = db.session.scalar(select(func.count()).select_from(Booking))
     rng, busy = demo_random(station), demo_scale(station)
-    for offset in range(-60, 3):
+    for offset in range(-round(60 * demo_days(station) / 95), 3):
         day = today + timedelta(days=offset)
         if not hours.is_open(day) or not services or not starts:
             continue

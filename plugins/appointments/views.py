@@ -97,6 +97,10 @@ def _day_page(day: date, revealed: bool = False, errors=None):
         suspects=len(_suspects()),
         people=user_names(b.handled_by for b in bookings),
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
+        # The words of the codes once, for every booking to look up.
+        words={name: {code: str(text) for code, text in labels.items()} for name, labels in
+               (("status", STATUS_LABELS), ("channel", CHANNEL_LABELS),
+                ("release", RELEASE_LABELS))},
     ), (400 if errors else 200)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from app.plugin_api import (
     Station,
     db,
+    demo_days,
     demo_ground,
     demo_random,
     demo_scale,
@@ -106,10 +107,10 @@ def _village(ground: dict[str, int], name: str) -> int:
 def _history(station: Station, ground, services, people, officer, today) -> None:
     """Home visits done in the last three months: asked, visited a few days later, some
     with a certificate brought a week or two after."""
-    rng = demo_random(station)
-    for n in range(round(10 * demo_scale(station))):
+    rng, span = demo_random(station), demo_days(station)
+    for n in range(round(10 * demo_scale(station) * span / 95)):
         name, village = rng.choice(HISTORY)
-        asked = today - timedelta(days=rng.randint(10, 95))
+        asked = today - timedelta(days=rng.randint(10, span))
         visited = asked + timedelta(days=rng.randint(1, 6))
         deliver = rng.random() < 0.4
         home = HomeRequest(

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from app.plugin_api import (
     Station,
     db,
+    demo_days,
     demo_ground,
     demo_random,
     demo_scale,
@@ -91,9 +92,9 @@ def demo_data(station: Station) -> dict[str, int]:
 def _history(station: Station, points, people, today) -> None:
     """Sessions of the last three months, as many as the station is busy, most of their
     concerns settled within the due span, a few late, a few still open."""
-    rng = demo_random(station)
-    for _ in range(round(8 * demo_scale(station))):
-        held = today - timedelta(days=rng.randint(14, 95))
+    rng, span = demo_random(station), demo_days(station)
+    for _ in range(round(8 * demo_scale(station) * span / 95)):
+        held = today - timedelta(days=rng.randint(14, span))
         session = Session(point_id=rng.choice(points).id, held_on=held, host_id=people[0],
                           starts_at=time(rng.choice((9, 15, 17, 19))),
                           attendees=rng.randint(8, 35), summary="群众围坐说事，民警逐件回应。")

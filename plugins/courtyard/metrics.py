@@ -1,63 +1,79 @@
-"""Figures for the county dashboard, each computed for one station and one period."""
+"""Figures for the county dashboard, for one period and every station at once: the
+sessions held counted per station, the three figures of concerns from one read of them."""
 
+from dataclasses import dataclass, field
+from datetime import date
 from statistics import median
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 
-from app.plugin_api import Metric, Period, db
+from app.plugin_api import Metric, Period, counted, db
 
 from .models import RESOLVED, Concern, Session
 
 
-def sessions_held(period: Period) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Session)
-        .where(Session.held_on >= period.start, Session.held_on < period.end)
-    )
+def sessions_held(period: Period, stations) -> dict[int, int]:
+    return counted(Session, stations, Session.held_on, period)
 
 
-def concerns_raised(period: Period) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Concern)
-        .where(Concern.raised_on >= period.start, Concern.raised_on < period.end)
-    )
+@dataclass
+class Concerns:
+    """One station's concerns: how many were raised in the period and how many of those
+    are resolved, and (raised on, finished on) of those resolved in the period."""
+
+    raised: int = 0
+    raised_resolved: int = 0
+    resolved: list[tuple[date, date]] = field(default_factory=list)
 
 
-def share_resolved(period: Period) -> float | None:
-    """Of the concerns raised in the period, the share resolved so far (%)."""
-    raised = concerns_raised(period)
-    if not raised:
-        return None
-    resolved = db.session.scalar(
-        select(func.count()).select_from(Concern).where(
-            Concern.raised_on >= period.start, Concern.raised_on < period.end,
-            Concern.status == RESOLVED,
-        )
-    )
-    return round(100 * resolved / raised, 1)
-
-
-def median_days_to_resolve(period: Period) -> float | None:
-    """Of the concerns resolved in the period, the median days from session to result."""
+def concerns(period: Period, stations) -> dict[int, Concerns]:
+    """Each station's concerns raised in the period or resolved in it."""
+    out = {station_id: Concerns() for station_id in stations}
     rows = db.session.execute(
-        select(Concern.raised_on, Concern.finished_on).where(
-            Concern.status == RESOLVED,
-            Concern.finished_on >= period.start, Concern.finished_on < period.end,
-        )
-    ).all()
-    if not rows:
+        select(Concern.tenant_id, Concern.status, Concern.raised_on, Concern.finished_on)
+        .where(Concern.tenant_id.in_(list(stations)), or_(
+            (Concern.raised_on >= period.start) & (Concern.raised_on < period.end),
+            (Concern.status == RESOLVED) & (Concern.finished_on >= period.start)
+            & (Concern.finished_on < period.end)))
+    )
+    for station_id, status, raised, finished in rows:
+        figures = out[station_id]
+        if raised in period:
+            figures.raised += 1
+            figures.raised_resolved += status == RESOLVED
+        if status == RESOLVED and finished is not None and finished in period:
+            figures.resolved.append((raised, finished))
+    return out
+
+
+def concerns_raised(c: Concerns) -> int:
+    return c.raised
+
+
+def share_resolved(c: Concerns) -> float | None:
+    """Of the concerns raised in the period, the share resolved so far (%)."""
+    if not c.raised:
         return None
-    return float(median((finished - raised).days for raised, finished in rows))
+    return round(100 * c.raised_resolved / c.raised, 1)
+
+
+def median_days_to_resolve(c: Concerns) -> float | None:
+    """Of the concerns resolved in the period, the median days from session to result."""
+    if not c.resolved:
+        return None
+    return float(median((finished - raised).days for raised, finished in c.resolved))
 
 
 METRICS = (
-    Metric("courtyard.sessions", _l("Sessions held"), _l("sessions"), sessions_held),
-    Metric("courtyard.concerns", _l("Concerns raised"), _l("concerns"), concerns_raised),
-    Metric("courtyard.resolved_share", _l("Share resolved"), "%", share_resolved,
-           _l("Of the concerns raised in the period, the share resolved so far.")),
+    Metric("courtyard.sessions", _l("Sessions held"), _l("sessions"), by_station=sessions_held),
+    Metric("courtyard.concerns", _l("Concerns raised"), _l("concerns"),
+           by_station=concerns, figure=concerns_raised),
+    Metric("courtyard.resolved_share", _l("Share resolved"), "%",
+           by_station=concerns, figure=share_resolved,
+           description=_l("Of the concerns raised in the period, the share resolved so far.")),
     Metric("courtyard.median_days", _l("Median days to resolve"), _l("days"),
-           median_days_to_resolve,
-           _l("Of the concerns resolved in the period, the median days from session to "
-              "result.")),
+           by_station=concerns, figure=median_days_to_resolve,
+           description=_l("Of the concerns resolved in the period, the median days from "
+                          "session to result.")),
 )

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.plugin_api import (
     AlreadyHandedOff,
@@ -35,9 +35,11 @@ from app.plugin_api import (
 
 from .metrics import METRICS
 from .models import (
+    CLOSED,
     FINISHED,
     IN_PROGRESS,
     OPEN,
+    RESOLVED,
     STATUS_LABELS,
     STATUSES,
     Concern,
@@ -52,10 +54,17 @@ VIEW, RECORD, POINTS = "courtyard.view", "courtyard.record", "courtyard.points"
 
 bp = blueprint(KEY, __name__)
 
+# The badge of a concern's status (an overdue one's is "danger"), the rest "primary".
+STATUS_STYLES = {RESOLVED: "success", CLOSED: "secondary"}
+
+
 @bp.context_processor
 def _labels():
+    # The status words once a page, in the user's language: a list of concerns looks them
+    # up for each row.
     return {"status_labels": STATUS_LABELS, "today": local_today(), "choices": choices,
-            "when": when}
+            "when": when, "status_styles": STATUS_STYLES,
+            "status_words": {k: str(v) for k, v in STATUS_LABELS.items()}}
 
 
 def when(session: Session) -> str:
@@ -155,7 +164,10 @@ def point_edit(point_id: int):
 def point(point_id: int):
     """The record book (记录簿): every session at the point, what was raised, what came of it."""
     point = get_or_404(Point, point_id)
+    # Each session's concerns and their updates in a query each for the page, not one for
+    # every session and every concern.
     sessions = paginate(select(Session).where(Session.point_id == point.id)
+                        .options(selectinload(Session.concerns).selectinload(Concern.updates))
                         .order_by(Session.held_on.desc(), Session.id.desc()), size=20)
     people = user_names(
         [s.host_id for s in sessions]

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from app.plugin_api import (
     Station,
     db,
+    demo_days,
     demo_ground,
     demo_random,
     demo_scale,
@@ -241,10 +242,11 @@ def _history(station: Station, rng, people: People, in_charge, today,
     later, most kept."""
     ladder = Ladder(settings("mediation"))
     top = len(ladder)
-    for _n in range(round(26 * demo_scale(station))):
+    span = demo_days(station)
+    for _n in range(round(26 * demo_scale(station) * span / 95)):
         kind = rng.choice(list(HISTORY))
         village = rng.choice(VILLAGES)
-        opened = today - timedelta(days=rng.randint(5, 95))
+        opened = today - timedelta(days=rng.randint(5, span))
         officer = rng.choice(in_charge)
         final = min(top, rng.choices((1, 2, 3, 4), weights=(55, 25, 15, 5))[0])
         outcome = rng.choices(

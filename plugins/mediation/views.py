@@ -117,6 +117,9 @@ def index():
         village_of=village_names(c.village_id for c in cases),
         people=user_names(c.officer_id for c in cases),
         parties=_parties_of([c.id for c in cases]), not_kept=not_kept(cases),
+        # The words of the statuses and outcomes once, for every row to look up.
+        words={group: {code: str(text) for code, text in LABELS[group].items()}
+               for group in ("status", "outcome")},
     ), (400 if errors else 200)
 
 

@@ -11,6 +11,7 @@ from app.plugin_api import (
     Force,
     Station,
     db,
+    demo_days,
     demo_ground,
     demo_random,
     demo_scale,
@@ -69,7 +70,7 @@ def demo_data(station: Station) -> dict[str, int]:
                    reason="周末古镇游客高峰", extra=config["peak_extra"])
     db.session.add(peak)
     db.session.flush()
-    _roster(today, config, staff, volunteers)
+    _roster(today, config, staff, volunteers, weeks=1 + max(0, demo_days(station) - 95) // 7)
     _lounge(station, today, config)
     _lost_and_found(today, staff[:1] or [None])
     return _ids()
@@ -83,13 +84,15 @@ def _ids() -> dict[str, int]:
             "tourism_peak_id": first(PeakDay.id), "lounge_help_id": first(HelpGiven.id)}
 
 
-def _roster(today: date, config: dict, staff: list[int], volunteers: list[Force]):
-    """This week: each post gets one member and one volunteer per shift, the last post
-    only in the morning, so the roster shows both full and short cells."""
-    monday = today - timedelta(days=today.weekday())
+def _roster(today: date, config: dict, staff: list[int], volunteers: list[Force],
+            weeks: int = 1):
+    """This week (and the ``weeks - 1`` before it, for a longer history): each post gets
+    one member and one volunteer per shift, the last post only in the morning, so the
+    roster shows both full and short cells."""
+    monday = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     posts, shifts = config["posts"], config["shifts"]
     cells = {}
-    for n in range(7):
+    for n in range(7 * weeks):
         for s, shift in enumerate(shifts):
             for p, post in enumerate(posts):
                 if p == len(posts) - 1 and s > 0:
@@ -112,7 +115,7 @@ def _lounge(station: Station, today: date, config: dict):
     draws visitors), and the help given each day."""
     kinds = config["help_kinds"]
     rng, draw = demo_random(station), 0.5 + 0.6 * demo_scale(station)
-    for n in range(42):
+    for n in range(round(42 * demo_days(station) / 95)):
         day = today - timedelta(days=n)
         usual = 160 if day.weekday() >= 5 else 110 - (n % 5) * 6
         total = round(usual * draw * rng.uniform(0.85, 1.15))

@@ -32,10 +32,17 @@ def day_label(day) -> str:
     return format_date(day, get_locale().datetime_skeletons["MMMEd"].pattern)
 
 
+# The badge of a found item's status (one due for disposal: "warning").
+ITEM_STYLES = {"returned": "success", "disposed": "secondary"}
+
+
 @bp.context_processor
 def _helpers():
+    # ``words``: the statuses in the user's language once a page, for a list's rows.
     return {"label": label, "labels": LABELS, "today": local_today(), "choices": choices,
-            "day_label": day_label, "may_reveal": may_reveal}
+            "day_label": day_label, "may_reveal": may_reveal, "item_styles": ITEM_STYLES,
+            "words": {group: {code: str(text) for code, text in LABELS[group].items()}
+                      for group in ("item", "report")}}
 
 
 def status_code(errors) -> int:

@@ -9,12 +9,13 @@ import hashlib
 import json
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.audit import heads, verify
-from app.audit.chain import _KEYED, _canonical
+from app.audit.chain import _KEYED, _canonical, append
 from app.audit.models import AuditChain, AuditEvent
 from app.extensions import db
+from tests.conftest import PG
 
 
 def _sha(row) -> str:
@@ -170,3 +171,42 @@ def test_a_log_line_carries_the_published_heads(owner_app, demo):
     doc = json.loads(lines[-1].partition("published ")[2])
     with owner_app.app_context():
         assert heads.read(doc)
+
+
+pg_only = pytest.mark.skipif(not PG, reason="processes share a snapshot on PostgreSQL only")
+
+
+def _check_in_snapshot(owner_app, workers):
+    """As `fengqiao audit verify` checks: one REPEATABLE READ snapshot."""
+    with owner_app.app_context(), db.engine.connect().execution_options(
+            isolation_level="REPEATABLE READ") as conn, conn.begin():
+        return verify(conn, workers=workers)
+
+
+@pg_only
+def test_several_processes_find_what_one_finds(owner_app, owner_engine, demo, chain):
+    intact = _check_in_snapshot(owner_app, 1)
+    assert intact.ok and intact.chains >= 4
+    assert _check_in_snapshot(owner_app, 3) == intact
+    other = f"station:{demo.station('dongling').id}"
+    with owner_engine.begin() as conn:
+        edited, removed = _rows(conn, chain)[2], _rows(conn, other)[3]
+        conn.execute(AuditEvent.__table__.update().where(AuditEvent.id == edited["id"])
+                     .values(actor_name="someone-else"))
+        conn.execute(AuditEvent.__table__.delete().where(AuditEvent.id == removed["id"]))
+    alone = _check_in_snapshot(owner_app, 1)
+    assert len(alone.problems) == 2
+    assert f"row id={edited['id']}" in " ".join(alone.problems)
+    assert _check_in_snapshot(owner_app, 3) == alone
+
+
+@pg_only
+def test_rows_written_while_verifying_are_seen_by_no_process(owner_app, owner_engine, chain):
+    with owner_app.app_context(), db.engine.connect().execution_options(
+            isolation_level="REPEATABLE READ") as conn, conn.begin():
+        before = conn.scalar(select(func.count()).select_from(AuditEvent))  # the snapshot
+        with owner_engine.begin() as writer:  # committed while the check runs
+            append(writer, action="auth.sign_in", station_id=int(chain.split(":")[1]))
+        result = verify(conn, workers=2)
+    assert result.ok, result.problems
+    assert result.rows == before

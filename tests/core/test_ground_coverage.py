@@ -5,12 +5,12 @@ fixed number of statements however large the station's ground."""
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.ground.models import Force, Grid, KeyPlace, Village
 from app.users import Membership, User
-from tests.conftest import within_station
+from tests.conftest import statements_of, within_station
 
 COVERAGE = "/s/dongling/ground/coverage"
 
@@ -116,23 +116,6 @@ def test_people_assigned_who_left_the_station_are_named(app, demo, make_browser)
     assert _count(admin.get(COVERAGE).get_data(as_text=True), "left") == villages + places - 1
 
 
-def _statements(app, browser, path) -> int:
-    seen = []
-
-    def count(*args, **kwargs):
-        seen.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = browser.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(seen)
-
-
 def _grow(app, villages=40, grids=200, forces=300):
     """A large station's ground: ``villages`` more villages with ``grids`` grids between
     them and ``forces`` grid workers (some left, some grids without), key places too."""
@@ -160,9 +143,9 @@ def test_the_coverage_page_reads_a_fixed_number_of_statements_whatever_the_size(
         app, demo, make_browser):
     admin = make_browser("dongling-admin")
     admin.get(COVERAGE)  # warm: the first request loads what every page does once
-    small = _statements(app, admin, COVERAGE)
+    small = len(statements_of(app, admin, COVERAGE))
     _grow(app)
-    large = _statements(app, admin, COVERAGE)
+    large = len(statements_of(app, admin, COVERAGE))
     assert large == small
     page = admin.get(COVERAGE).get_data(as_text=True)
     # The demo's one, the 20 grids without a worker, and the 8 whose only worker left.
@@ -180,8 +163,8 @@ def test_the_pages_that_pick_a_grid_or_a_worker_read_a_fixed_number_of_statement
     pages = ("/s/dongling/ground/forces/new", f"/s/dongling/ground/villages/{village}")
     for path in pages:
         admin.get(path)
-    small = [_statements(app, admin, path) for path in pages]
+    small = [len(statements_of(app, admin, path)) for path in pages]
     _grow(app)
-    assert [_statements(app, admin, path) for path in pages] == small
+    assert [len(statements_of(app, admin, path)) for path in pages] == small
     picker = admin.get(pages[1]).get_data(as_text=True)
     assert "网格员001 (大村01 · 网格001)" in picker  # where each already works

@@ -101,3 +101,11 @@ def test_gunicorn_logs_each_request_as_json_without_its_query_string(gunicorn):
     assert "name=" not in out and "%E5%BC%A0" not in out
     assert all(json.loads(line)["level"] for line in err.splitlines())  # gunicorn's own too
     assert "gunicorn.ctl" not in err  # no control socket under a read-only $HOME
+
+
+def test_workers_are_recycled_rarely_and_never_together(monkeypatch):
+    # At a county's 100 requests a second a worker restarting every thousand requests
+    # meant a cold worker somewhere every ten seconds.
+    conf = settings(monkeypatch)
+    assert conf.max_requests >= 20000
+    assert conf.max_requests // 20 <= conf.max_requests_jitter < conf.max_requests // 2

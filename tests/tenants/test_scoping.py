@@ -215,3 +215,71 @@ def test_model_and_its_columns_in_one_statement_are_filtered(ctx, demo):
     with station_context(station):
         rows = db.session.execute(select(Notice.id, t.c.title)).all()
     assert len(rows) == 2  # one FROM, filtered: not every station's notices
+
+
+# What a statement names is kept by the statement's shape (its cache key), so the tree is
+# walked once per shape rather than on every execution: the shape says nothing of the
+# context, so each execution still gets its own context's filter, and a refusal holds.
+
+def test_one_shape_of_statement_is_filtered_for_each_context_in_turn(two_counties):
+    dongling, qingshi = two_counties["dongling"], two_counties["qingshi"]
+    _notices(dongling, "东岭-乙")
+    _notices(qingshi, "青石-乙")
+    demo_county = db.session.scalar(select(County).where(County.slug == "demo"))
+
+    def titles(context):
+        with context:
+            return set(db.session.scalars(select(Notice.title).where(Notice.title.like("%-乙"))))
+
+    for _ in range(2):
+        assert titles(station_context(dongling)) == {"东岭-乙"}
+        assert titles(station_context(qingshi)) == {"青石-乙"}
+        assert titles(county_context(demo_county)) == {"东岭-乙", "青石-乙"}
+        with pytest.raises(TenantContextRequired):
+            titles(_no_context())
+
+
+class _no_context:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_a_lazy_load_is_filtered_for_each_station(ctx, demo):
+    from app.ground.models import Grid
+
+    # A grid's village, loaded lazily: one shape of statement, run in one station after
+    # the other, each time with that station's filter.
+    loaded = []
+    for slug in ("dongling", "liuxi", "dongling"):
+        station = db.session.get(Station, demo.station(slug).id)
+        with station_context(station):
+            grid = db.session.scalars(select(Grid)).first()
+            loaded.append(grid.village.tenant_id == grid.tenant_id == station.id)
+        db.session.expunge_all()
+    assert loaded == [True, True, True]
+
+
+def test_a_bare_table_stays_refused_once_its_shape_is_known(ctx, demo):
+    station = db.session.get(Station, demo.station("dongling").id)
+    with station_context(station):
+        for _ in range(3):
+            with pytest.raises(TenantContextRequired):
+                db.session.execute(select(Notice.__table__.c.title)).all()
+        # The same columns through the model are another shape, and filtered.
+        assert len(db.session.execute(select(Notice.title)).all()) == 2
+
+
+def test_the_shapes_kept_are_bounded(ctx, demo, monkeypatch):
+    from tenants import scoping
+
+    monkeypatch.setattr(scoping, "_SHAPES", {})
+    monkeypatch.setattr(scoping, "_MAX_SHAPES", 3)
+    station = db.session.get(Station, demo.station("dongling").id)
+    with station_context(station):
+        for n in range(1, 8):  # seven shapes: n conditions each
+            query = select(Notice.id).where(*(Notice.title != str(i) for i in range(n)))
+            assert len(db.session.scalars(query).all()) == 2
+    assert len(scoping._SHAPES) <= 3
