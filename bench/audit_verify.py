@@ -30,9 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ground_coverage import _app_role_url  # noqa: E402 - beside this script
-from harness import database, drop  # noqa: E402
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from harness import app_role, database, drop, drop_role  # noqa: E402 - beside this script
+from sqlalchemy import text  # noqa: E402
 
 # Events per transaction while writing: each moves its chain's head row, and in a much
 # longer transaction PostgreSQL walks ever more versions of that row.
@@ -156,14 +155,14 @@ def main() -> None:
     settings = {"ENV": "test", "SECRET_KEY": "bench", "REDIS_URL": None}
     owner = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
     postgres = url.startswith("postgresql")
-    app_url = url
+    app_url, role = url, None
     try:
         with owner.app_context():
             upgrade(revision="heads")
         places = _county(owner, args.stations)
         with owner.app_context():
             db.engine.dispose()
-        app_url = _app_role_url(url, url) if postgres else url
+        app_url, role = app_role(url) if postgres else (url, None)
         # SQLite has one writer at a time.
         took = _write_all(app_url, places, args.events, usable_cpus() if postgres else 1)
         print(f"database: {url.split(':', 1)[0]}; cpus: {usable_cpus()}; "
@@ -196,12 +195,8 @@ def main() -> None:
         with owner.app_context():
             db.engine.dispose()
     finally:
+        drop_role(url, role)
         drop(dropper)
-        if app_url != url:  # the writers' role, once its database is gone
-            admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP ROLE IF EXISTS "{make_url(app_url).username}"'))
-            admin.dispose()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +38,7 @@ sys.path.insert(0, str(HERE))
 
 from county import COUNTY_SLUG, PASSWORD, VIEWER, _scale, generate, station_slug  # noqa: E402
 from floor import Recorder  # noqa: E402
-from harness import database, drop  # noqa: E402
+from harness import app_role, database, drop, drop_role  # noqa: E402
 from load import Result, get, open_loop  # noqa: E402
 
 SECRET = "bench-secret-key-0123456789"  # noqa: S105 - a throw-away database
@@ -103,32 +102,6 @@ def _record(app, pages: dict[str, str], admin: str) -> dict[str, list]:
         assert answer.status_code == 200, (path, answer.status_code)
         recorded[name] = list(recorder.statements)
     return recorded
-
-
-def _app_role(url: str) -> str:
-    from sqlalchemy import create_engine, make_url, text
-
-    from tenants.row_security import grant_app_role
-
-    role = f"fq_bench_{uuid.uuid4().hex[:6]}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        grant_app_role(conn, role)
-    engine.dispose()
-    return make_url(url).set(username=role, password=None).render_as_string(False), role
-
-
-def _drop_role(url: str, role: str | None) -> None:
-    from sqlalchemy import create_engine, text
-
-    if role is None:
-        return
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP OWNED BY "{role}"'))
-        conn.execute(text(f'DROP ROLE "{role}"'))
-    engine.dispose()
 
 
 def _kept(url: str, name: str) -> tuple[str, None]:
@@ -229,15 +202,16 @@ def _p(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def _one_client(pages, recorded, product, floor, headers, times) -> None:
+def _one_client(pages, recorded, product, floor, headers, times, warm_ups) -> None:
     print(f"\n1. one client, {times} requests a page each, interleaved product / floor")
     print(f"{'page':28} {'SQL':>5} {'product p50':>12} {'p95':>7} {'floor p50':>10} "
           f"{'p95':>7} {'ratio':>6}")
     names = list(pages)
     times_of = {n: ([], []) for n in names}
-    for name in names:  # warm both
-        get(product + pages[name], headers[name])
-        get(floor + "/" + urllib.parse.quote(name), {})
+    for _ in range(3 * warm_ups):  # every worker of both sides has served every page
+        for name in names:
+            get(product + pages[name], headers[name], 120)
+            get(floor + "/" + urllib.parse.quote(name), {}, 120)
     for _ in range(times):
         for name in names:
             for side, url, h in ((0, product + pages[name], headers[name]),
@@ -348,7 +322,7 @@ def main() -> None:
             made = generate(owner_config, args.stations, args.days, args.jobs)
             print(f"county: {args.stations} stations, {made['rows']:,} rows, "
                   f"{made['audit_events']:,} audit events, made in {made['seconds']:.0f} s")
-        app_url, role = _app_role(url)
+        app_url, role = app_role(url)
         app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": app_url})
         busiest = max(range(args.stations), key=_scale)
         slug = station_slug(busiest)
@@ -376,7 +350,8 @@ def main() -> None:
         print(f"station measured: {slug} (the busiest); gunicorn workers: "
               f"{len(_rss_mb(product.pid))} each side; cores: {os.cpu_count()}")
 
-        _one_client(pages, recorded, product_url, floor_url, headers, args.times)
+        _one_client(pages, recorded, product_url, floor_url, headers, args.times,
+                    len(_rss_mb(product.pid)))
         _load(pages, product_url, floor_url, headers, args.rate, args.seconds)
         rss = _rss_mb(product.pid)
         print(f"\n3. product workers' memory after the load: "
@@ -389,7 +364,8 @@ def main() -> None:
             server.terminate()
         for server in servers:
             server.wait(30)
-        _drop_role(url, role)
+        if role:
+            drop_role(url, role)
         drop(dropper)
 
 

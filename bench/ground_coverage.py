@@ -16,13 +16,12 @@ import os
 import re
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from floor import Recorder, floor_app, timed  # noqa: E402 - beside this script
-from harness import database, drop, percentiles  # noqa: E402
+from harness import app_role, database, drop, drop_role, percentiles  # noqa: E402
 
 PASSWORD = "bench-password"  # noqa: S105 - a throw-away database
 PAGES = ("/s/bench/ground/coverage", "/s/bench/ground/", "/s/bench/ground/forces")
@@ -98,21 +97,6 @@ class Client:
         return answer
 
 
-def _app_role_url(url: str, owner_url: str) -> str:
-    """A login role that owns nothing, granted what the app's role gets (PostgreSQL)."""
-    from sqlalchemy import create_engine, make_url, text
-
-    from tenants.row_security import grant_app_role
-
-    role = f"fq_bench_{uuid.uuid4().hex[:6]}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        grant_app_role(conn, role)
-    engine.dispose()
-    return make_url(url).set(username=role, password=None).render_as_string(False)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
@@ -129,13 +113,14 @@ def main() -> None:
 
     settings = {"ENV": "test", "SECRET_KEY": "bench", "REDIS_URL": None}
     owner = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
+    role = None
     try:
         with owner.app_context():
             upgrade(revision="heads")
         _ground(owner)
         with owner.app_context():
             db.engine.dispose()
-        app_url = _app_role_url(url, url) if url.startswith("postgresql") else url
+        app_url, role = app_role(url) if url.startswith("postgresql") else (url, None)
         app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": app_url})
         client = Client(app)
         with app.app_context():
@@ -163,6 +148,7 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
     finally:
+        drop_role(url, role)
         drop(dropper)
 
 

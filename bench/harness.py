@@ -27,6 +27,33 @@ def drop(dropper) -> None:
         admin.dispose()
 
 
+def app_role(url: str) -> tuple[str, str]:
+    """A new login role that owns nothing, granted what the app's role gets (PostgreSQL,
+    so row security is on as in production): its URL and its name, for :func:`drop_role`."""
+    from sqlalchemy import make_url
+
+    from tenants.row_security import grant_app_role
+
+    role = f"fq_bench_{uuid.uuid4().hex[:6]}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        grant_app_role(conn, role)
+    engine.dispose()
+    return make_url(url).set(username=role, password=None).render_as_string(False), role
+
+
+def drop_role(url: str, role: str | None) -> None:
+    """Remove ``role`` and its grants in the database at ``url`` (kept or about to go)."""
+    if role is None:
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP OWNED BY "{role}"'))
+        conn.execute(text(f'DROP ROLE "{role}"'))
+    engine.dispose()
+
+
 def percentiles(values: list[float]) -> str:
     """p50, p95 and max of durations in seconds, in ms."""
     if not values:
