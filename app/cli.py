@@ -366,7 +366,8 @@ def audit_group():
 @click.option("--heads", "heads_file", type=click.Path(dir_okay=False), default=None,
               help="a published heads document (default: the newest in the heads folder)")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="processes checking chains at once on PostgreSQL (default: one per CPU)")
+              help="processes checking chains at once on PostgreSQL "
+                   "(default: one per CPU, at most 4)")
 @with_appcontext
 def audit_verify(chain, heads_file, workers):
     """Check every hash chain against its keys and the last published heads; exit 1
@@ -375,7 +376,7 @@ def audit_verify(chain, heads_file, workers):
     from pathlib import Path
 
     from app.audit import heads, verify
-    from app.audit.chain import usable_cpus
+    from app.audit.chain import MAX_DEFAULT_WORKERS, CheckNotRun, usable_cpus
 
     path = Path(heads_file) if heads_file else heads.latest()
     try:
@@ -391,10 +392,15 @@ def audit_verify(chain, heads_file, workers):
     # One snapshot: rows committed while verifying must not look like removed ones.
     postgres = db.engine.dialect.name == "postgresql"
     options = {"isolation_level": "REPEATABLE READ"} if postgres else {}
-    with _as_owner(), db.engine.connect().execution_options(**options) as connection, \
-            connection.begin():
-        result = verify(connection, only_chain=chain, published=published,
-                        workers=workers or usable_cpus())
+    try:
+        with _as_owner(), db.engine.connect().execution_options(**options) as connection, \
+                connection.begin():
+            result = verify(connection, only_chain=chain, published=published,
+                            workers=workers or min(usable_cpus(), MAX_DEFAULT_WORKERS))
+    except CheckNotRun as exc:
+        # Exit 2, not 1: an alarm on a broken chain must not fire for a check that failed.
+        click.echo(_("The audit log could not be checked: %(why)s", why=exc), err=True)
+        sys.exit(2)
     if result.ok:
         click.echo(_("Audit log intact: %(rows)d rows in %(chains)d chains.",
                      rows=result.rows, chains=result.chains))

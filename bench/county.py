@@ -40,6 +40,8 @@ def generate(config: dict, stations: int, days: int, jobs: int = 4, log=print) -
     from app.extensions import db
     from tenants.onboarding import create_county
 
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        jobs = 1  # one writer at a time
     started = time.perf_counter()
     app = create_app(config)
     with app.app_context():

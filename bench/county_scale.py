@@ -22,6 +22,7 @@ import http.cookiejar
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,18 @@ def _kept(url: str, name: str) -> tuple[str, None]:
     return url.rsplit("/", 1)[0] + "/" + name, None
 
 
+_COMPLETE = "fengqiao bench county, complete"
+
+
+def _mark_complete(url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{_COMPLETE}'"))
+    engine.dispose()
+
+
 def _made(db) -> dict | None:
     """What a kept database holds already, or None when its county is still to make."""
     from sqlalchemy import func, select, text
@@ -128,6 +141,10 @@ def _made(db) -> dict | None:
     county = db.session.scalar(select(County).where(County.slug == COUNTY_SLUG))
     if county is None:
         return None
+    if db.session.scalar(text(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()")) != _COMPLETE:
+        raise SystemExit("--keep: that database's county was not finished; drop it first")
     stations = db.session.scalar(select(func.count()).select_from(Station)
                                  .where(Station.county_id == county.id))
     rows = db.session.scalar(text("SELECT sum(n_live_tup) FROM pg_stat_user_tables"))
@@ -280,15 +297,20 @@ def _explain(url: str, recorded: dict[str, list], path: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True, help="PostgreSQL, as its owner")
-    parser.add_argument("--stations", type=int, default=4)
-    parser.add_argument("--days", type=int, default=365, help="days of history")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="It creates a database and a login role on that server and drops both "
+               "afterwards (the database stays with --keep).")
+    parser.add_argument("--database-url", required=True,
+                        help="a PostgreSQL server's URL, as a role that may create databases")
+    parser.add_argument("--stations", type=int, default=4, help="stations of the county")
+    parser.add_argument("--days", type=int, default=365, help="days of every module's history")
     parser.add_argument("--jobs", type=int, default=4, help="stations generated at once")
     parser.add_argument("--times", type=int, default=30, help="requests a page, one client")
-    parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--rate", type=float, default=100, help="open-loop requests a second")
     parser.add_argument("--seconds", type=float, default=20, help="of load, each side")
-    parser.add_argument("--explain", metavar="FILE")
+    parser.add_argument("--explain", metavar="FILE",
+                        help="write EXPLAIN (ANALYZE, BUFFERS) of every page's statements")
     parser.add_argument("--keep", metavar="NAME", help="make the county in database NAME "
                         "and keep it; a later run with the same NAME measures it again")
     args = parser.parse_args()
@@ -297,7 +319,7 @@ def main() -> None:
     os.environ["FENGQIAO_INSTANCE"] = folder
     url, dropper = _kept(args.database_url, args.keep) if args.keep \
         else database(args.database_url, folder)
-    servers, role = [], None
+    servers, role, done = [], None, False
     from flask_migrate import upgrade
 
     from app import create_app
@@ -320,6 +342,8 @@ def main() -> None:
         else:
             print(f"generating {args.stations} stations × {args.days} days ...")
             made = generate(owner_config, args.stations, args.days, args.jobs)
+            if args.keep:
+                _mark_complete(url, args.keep)
             print(f"county: {args.stations} stations, {made['rows']:,} rows, "
                   f"{made['audit_events']:,} audit events, made in {made['seconds']:.0f} s")
         app_url, role = app_role(url)
@@ -359,6 +383,7 @@ def main() -> None:
         if args.explain:
             _explain(app_url, recorded, args.explain)
             print(f"   plans in {args.explain}")
+        done = True
     finally:
         for server in servers:
             server.terminate()
@@ -367,6 +392,8 @@ def main() -> None:
         if role:
             drop_role(url, role)
         drop(dropper)
+        if done:  # its logs and the recorded SQL; kept to read when the run failed
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ Every station-owned table has ``ENABLE`` and ``FORCE ROW LEVEL SECURITY`` and on
 ``station_rows``, that lets a row be read or written only when its ``tenant_id`` is one of
 :func:`fengqiao_scope_stations`: the station set for this transaction, or every station of
 the county set for it, or none. The app sets both with ``set_config(..., true)`` (the
-function form of ``SET LOCAL``) before the first statement of each transaction that has a
-context, and again whenever the tenant context changes inside one, so a pooled connection
-never carries one request's station into the next: the setting ends with the transaction.
+function form of ``SET LOCAL``) at the start of each transaction and again whenever the
+tenant context changes inside one, so a pooled connection never carries one request's
+station into the next: the setting ends with the transaction.
 
 Migrations run as the tables' owner; the app connects as a role that owns nothing, cannot
 bypass RLS, and may only add to the audit log (:func:`grant_app_role`).
@@ -160,21 +160,12 @@ def _forget(conn, *args) -> None:
     conn.info.pop(_APPLIED, None)
 
 
-# A new transaction has nothing set: every policy reads the settings through
-# nullif(current_setting(..., true), ''), and a setting never made (NULL) or ended with
-# the last transaction ('') both read as none. So a statement with no context to set (the
-# user loader's, before anyone is signed in) needs no call at all.
-_NOTHING = ("", "", "", "")
-
-
-def _new_transaction(conn) -> None:
-    conn.info[_APPLIED] = _NOTHING
-
-
 # The setting ends with the transaction (and a savepoint's rollback undoes it), so what
-# was applied is forgotten at each of those points and set again on the next statement.
-event.listen(Engine, "begin", _new_transaction)
-for _name in ("commit", "rollback", "rollback_savepoint"):
+# was applied is forgotten at each of those points and set again on the next statement,
+# even when there is no context to set: the empty values then hide anything left at the
+# session level on a pooled connection (a set_config(..., false), an injected SET), which
+# the pool's rollback does not clear.
+for _name in ("begin", "commit", "rollback", "rollback_savepoint"):
     event.listen(Engine, _name, _forget)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql.dml import Delete, Update
-from sqlalchemy.sql.selectable import CompoundSelect, Select
+from sqlalchemy.sql.selectable import CompoundSelect, Select, TableClause
 from sqlalchemy.sql.visitors import HasTraverseInternals
 
 from tenants.context import TenantContextRequired, TenantScope, current_scope
@@ -93,6 +93,18 @@ def _scoped_tables(orm_state) -> tuple[tuple[Table, ...], frozenset[str]]:
     return found
 
 
+def _station_owned_tables() -> dict[str, Table]:
+    """Every station-owned table by name (the tables of the mixin's models)."""
+    out, pending = {}, list(TenantScoped.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        table = getattr(cls, "__table__", None)
+        if isinstance(table, Table):
+            out[table.name] = table
+    return out
+
+
 def _walk(statement) -> tuple[tuple[Table, ...], frozenset[str]]:
     """One walk of ``statement``.
 
@@ -120,6 +132,12 @@ def _walk(statement) -> tuple[tuple[Table, ...], frozenset[str]]:
                 and "tenant_id" in table.c:
             tables.setdefault(table.name, table)
             seen["bare"].add(table.name)
+        elif isinstance(element, TableClause) and not isinstance(element, Table):
+            # sqlalchemy.table("courtyard_concern", ...): a station-owned table by its name.
+            owned = _station_owned_tables().get(element.name)
+            if owned is not None:
+                tables.setdefault(owned.name, owned)
+                seen["bare"].add(owned.name)
         # The generic children: Select.get_children() would add the plain tables behind
         # every model column and blur the two.
         for child in HasTraverseInternals.get_children(element):

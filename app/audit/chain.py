@@ -295,6 +295,15 @@ def verify(connection: Connection, only_chain: str | None = None,
     return result
 
 
+class CheckNotRun(RuntimeError):
+    """A parallel check could not run to its end: no chain was found good or bad."""
+
+
+# A node's CPUs can be many more than the pod's quota; more processes than this gain little
+# (the longest chain sets the pace) and each holds a connection.
+MAX_DEFAULT_WORKERS = 4
+
+
 def usable_cpus() -> int:
     """The CPUs this process may run on (its affinity mask where the system has one)."""
     if hasattr(os, "sched_getaffinity"):
@@ -317,8 +326,6 @@ def _verify_in_parallel(connection: Connection, chains: list, keys: dict[str, by
     meanwhile are seen by none, as if one connection read them all. The chains are shared
     out by their heads' length, longest first to the least loaded, so the processes finish
     about together."""
-    snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
-
     def length(index: int) -> int:  # its head's seq: about how many rows the chain has
         head = chains[index][1]
         return head[0] if head else 0
@@ -329,12 +336,17 @@ def _verify_in_parallel(connection: Connection, chains: list, keys: dict[str, by
         groups[lightest].append(index)
         loads[lightest] += length(index) + 1
     url = connection.engine.url
-    with ProcessPoolExecutor(workers) as pool:
-        done = [pool.submit(_verify_group, url, snapshot, [chains[i] for i in group], keys)
-                for group in groups]
-        outcomes = {}
-        for group, future in zip(groups, done, strict=True):
-            outcomes.update(zip(group, future.result(), strict=True))
+    try:
+        snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
+        with ProcessPoolExecutor(workers) as pool:
+            done = [pool.submit(_verify_group, url, snapshot, [chains[i] for i in group],
+                                keys) for group in groups]
+            outcomes = {}
+            for group, future in zip(groups, done, strict=True):
+                outcomes.update(zip(group, future.result(), strict=True))
+    except Exception as exc:  # a worker could not connect, or died: nothing was judged
+        raise CheckNotRun(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) \
+            from exc
     return [outcomes[i] for i in range(len(chains))]
 
 
@@ -344,7 +356,8 @@ def _verify_group(url, snapshot: str, chains: list,
     its own that imports ``snapshot``."""
     if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
         raise ValueError(f"not a snapshot id: {snapshot!r}")
-    engine = create_engine(url, poolclass=NullPool)
+    # A worker that cannot connect fails fast: the command then says the check did not run.
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
     try:
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
             # On the driver's connection: it must be the transaction's first statement, and

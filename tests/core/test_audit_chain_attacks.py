@@ -210,3 +210,23 @@ def test_rows_written_while_verifying_are_seen_by_no_process(owner_app, owner_en
         result = verify(conn, workers=2)
     assert result.ok, result.problems
     assert result.rows == before
+
+
+def _unreachable(*args, **kwargs):
+    """A worker process that cannot reach the database (at module level: it is pickled)."""
+    raise OSError("connection refused\nmore")
+
+
+def test_a_check_that_cannot_run_is_not_reported_as_tampering(owner_app, demo, monkeypatch):
+    """Exit 1 means a broken chain; a parallel check that could not run (a worker without
+    a connection) exits 2 and says why."""
+    from app.audit import chain
+
+    monkeypatch.setattr(chain, "_snapshot_holds", lambda connection: True)
+    monkeypatch.setattr(chain, "_verify_group", _unreachable)
+    monkeypatch.setattr(chain, "usable_cpus", lambda: 2)
+    outcome = owner_app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert outcome.exit_code == 2, outcome.output
+    assert "Traceback" not in outcome.output
+    if PG:  # the worker's own reason (SQLite has no snapshot to share: that is the reason)
+        assert "connection refused" in outcome.output

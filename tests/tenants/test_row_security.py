@@ -151,6 +151,29 @@ def test_the_setting_ends_with_the_transaction(app, county_with_data, database_u
         engine.dispose()
 
 
+def test_a_session_level_setting_left_on_a_pooled_connection_widens_nothing(
+        app, county_with_data, database_url):
+    """Whatever left a county at the session level (an injected set_config(..., false) or
+    SET), the pool's rollback keeps it; the next transaction, even one with no context to
+    set, still sees no station's rows."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        with app.app_context():
+            county = db.session.get(Station, county_with_data["dongling"]).county_id
+        with engine.connect() as conn:
+            conn.execute(text("SELECT set_config('fengqiao.county_id', :c, false),"
+                              " set_config('fengqiao.user_id', '1', false)"), {"c": str(county)})
+            conn.commit()
+        with engine.connect() as conn:  # the same pooled connection, no context
+            assert conn.execute(text("SELECT count(*) FROM station_notice")).scalar() == 0
+            assert conn.execute(text(
+                "SELECT coalesce(current_setting('fengqiao.user_id', true), '')")).scalar() == ""
+    finally:
+        engine.dispose()
+
+
 def test_raw_sql_inside_a_station_context_is_held_by_the_database(app, county_with_data):
     """The ORM filter does not see text(); the database still shows only the station's rows."""
     with app.app_context():

@@ -2,6 +2,8 @@
 
 import pytest
 from sqlalchemy import MetaData, String, exists, func, select, update
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -187,6 +189,10 @@ def test_naming_the_bare_table_is_refused(ctx, demo):
             db.session.scalar(select(func.count()).select_from(Notice.__table__))
         with pytest.raises(TenantContextRequired):
             db.session.execute(select(Notice.__table__.c.title)).all()
+        # Named by its name alone (a lightweight table clause), it is the same table.
+        light = sa_table("station_notice", sa_column("title"), sa_column("tenant_id"))
+        with pytest.raises(TenantContextRequired):
+            db.session.execute(select(sa_column("title")).select_from(light)).all()
 
 
 _BARE_BESIDE_THE_MODEL = {
