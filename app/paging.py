@@ -23,8 +23,30 @@ MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds
 CURSOR_ARGS = ("before", "after")
 
 
+class _Rows:
+    """A page's rows as a sequence: iterated, counted, true when there is any."""
+
+    items: list
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def _list_path(endpoint: str | None, values: dict) -> str:
+    """The list's own path: ``endpoint`` with ``values``, or this request's."""
+    if endpoint:
+        return url_for(endpoint, **values)
+    return url_for(request.endpoint, **(request.view_args or {}))
+
+
 @dataclass(frozen=True)
-class Page:
+class Page(_Rows):
     items: list
     total: int
     number: int  # 1-based
@@ -56,20 +78,8 @@ class Page:
         ``?station_slug=`` or ``?_external=`` must not reach the path or the host."""
         args = [(k, v) for k, v in request.args.items(multi=True) if k != self.arg]
         args.append((self.arg, str(number)))
-        if self.endpoint:
-            path = url_for(self.endpoint, **self.values)
-        else:
-            path = url_for(request.endpoint, **(request.view_args or {}))
+        path = _list_path(self.endpoint, self.values)
         return f"{path}?{urlencode(args)}"
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
 
 
 def page_number(arg: str = "page") -> int:
@@ -103,7 +113,7 @@ def paginate(query: Select, size: int | None = None, rows: bool = False, *,
 
 
 @dataclass(frozen=True)
-class Window:
+class Window(_Rows):
     """One page of a list read by its position (keyset paging): the ``size`` rows after
     the one named by ``?before=<id>`` (older, in a newest-first list) or before the one
     named by ``?after=<id>``, the newest with neither. No total: counting every row of a
@@ -124,10 +134,7 @@ class Window:
         args = [(k, v) for k, v in request.args.items(multi=True)
                 if k not in (*CURSOR_ARGS, "page")]
         args += [(k, str(v)) for k, v in cursor.items()]
-        if self.endpoint:
-            path = url_for(self.endpoint, **self.values)
-        else:
-            path = url_for(request.endpoint, **(request.view_args or {}))
+        path = _list_path(self.endpoint, self.values)
         return f"{path}?{urlencode(args)}" if args else path
 
     def newer_url(self) -> str:
@@ -135,15 +142,6 @@ class Window:
 
     def older_url(self) -> str:
         return self.url(before=getattr(self.items[-1], self.ident))
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
 
 
 def cursor(arg: str) -> int | None:

@@ -7,11 +7,10 @@ from contextlib import contextmanager
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app import config
-from app.extensions import db
-from tests.conftest import APP_ROLE, PG
+from tests.conftest import APP_ROLE, PG, statements_run
 
 PAGE = "/s/dongling/notices"
 
@@ -34,17 +33,8 @@ def recorded(app, monkeypatch):
         yield seen
         monkeypatch.setattr(psycopg.Cursor, "execute", real)
         return
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as seen:
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def kinds(statements: list[str]) -> list[str]:
