@@ -4,7 +4,7 @@ from functools import wraps
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
@@ -15,17 +15,33 @@ from tenants.models import County, Station
 PLATFORM_ADMIN = "platform_admin"
 
 
+def _membership_role(place):
+    # One row at most: a user has one membership per station and one per county.
+    return select(Membership.role).where(
+        Membership.user_id == bindparam("user_id"), Membership.active.is_(True), place
+    ).scalar_subquery()
+
+
+# Built once (every request to a station's or county's pages starts with one of them):
+# building a statement costs more than running it.
+_STATION_AND_ROLE = (
+    select(Station, _membership_role(Membership.station_id == Station.id),
+           _membership_role(Membership.county_id == Station.county_id))
+    .join(Station.county)
+    .options(contains_eager(Station.county))
+    .where(Station.slug == bindparam("slug"), Station.active)
+)
+_COUNTY_AND_ROLE = (
+    select(County, _membership_role(Membership.county_id == County.id))
+    .where(County.slug == bindparam("slug"))
+)
+
+
 def station_and_role(user: User, slug: str | None) -> tuple[Station | None, str | None]:
     """The active station ``slug`` (its county loaded with it) and the role ``user`` acts
     with there: their own membership there, else their county role in the station's
-    county, else none. One query: every request to a station's pages starts with it."""
-    row = db.session.execute(
-        select(Station, _membership_role(user, Membership.station_id == Station.id),
-               _membership_role(user, Membership.county_id == Station.county_id))
-        .join(Station.county)
-        .options(contains_eager(Station.county))
-        .where(Station.slug == slug, Station.active)
-    ).first()
+    county, else none. One query."""
+    row = db.session.execute(_STATION_AND_ROLE, {"user_id": user.id, "slug": slug}).first()
     if row is None:
         return None, None
     station, own, of_county = row
@@ -34,21 +50,11 @@ def station_and_role(user: User, slug: str | None) -> tuple[Station | None, str 
 
 def county_and_role(user: User, slug: str | None) -> tuple[County | None, str | None]:
     """County ``slug`` and the role ``user`` acts with there, in one query."""
-    row = db.session.execute(
-        select(County, _membership_role(user, Membership.county_id == County.id))
-        .where(County.slug == slug)
-    ).first()
+    row = db.session.execute(_COUNTY_AND_ROLE, {"user_id": user.id, "slug": slug}).first()
     if row is None:
         return None, None
     county, role = row
     return county, _role(user, role)
-
-
-def _membership_role(user: User, place):
-    # One row at most: a user has one membership per station and one per county.
-    return select(Membership.role).where(
-        Membership.user_id == user.id, Membership.active.is_(True), place
-    ).scalar_subquery()
 
 
 def _role(user: User, membership_role: str | None) -> str | None:

@@ -20,7 +20,7 @@ bp = Blueprint("auth", __name__)
 def load_user(user_id: str) -> User | None:
     try:
         id_part, version_part = user_id.split(":")
-        user = db.session.get(User, int(id_part))
+        user = user_sessions.signed_in(int(id_part))
     except ValueError:
         return None
     except SQLAlchemyError:
@@ -28,8 +28,7 @@ def load_user(user_id: str) -> User | None:
         # can still be shown instead of failing again.
         db.session.rollback()
         return None
-    if user is None or not user.active or str(user.session_version) != version_part \
-            or not user_sessions.current_is_live(user.id):
+    if user is None or not user.active or str(user.session_version) != version_part:
         return None
     act_for_request(user.id)
     return user

@@ -2,31 +2,46 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, func, or_, select
 
 from app.auth.safe_redirect import safe_next
 from app.extensions import db
 from app.i18n import COOKIE
+from app.users import Membership, role_label
+from tenants.models import County, Station
 
 bp = Blueprint("web", __name__)
+
+
+# Built once: the switcher in every page's shell reads it.
+_PLACES = (
+    select(Membership.role, Station.slug, Station.name, County.slug, County.name)
+    .select_from(Membership)
+    .outerjoin(Station, Station.id == Membership.station_id)
+    .join(County, County.id == func.coalesce(Station.county_id, Membership.county_id))
+    .where(Membership.user_id == bindparam("user_id"), Membership.active.is_(True),
+           or_(Station.id.is_(None), Station.active))
+)
 
 
 def places(user) -> list[dict]:
     """The stations and counties ``user`` can open, for the switcher and the chooser."""
     out = []
-    for m in user.active_memberships():
-        if m.station is not None:
+    for role, station_slug, station_name, county_slug, county_name in db.session.execute(
+            _PLACES, {"user_id": user.id}):
+        if station_slug is not None:
             out.append({
-                "kind": "station", "name": m.station.name, "role": m.role_label,
-                "county": m.station.county.name,
-                "url": url_for("station.home", station_slug=m.station.slug),
-                "slug": m.station.slug,
+                "kind": "station", "name": station_name, "role": role_label(role),
+                "county": county_name,
+                "url": url_for("station.home", station_slug=station_slug),
+                "slug": station_slug,
             })
         else:
             out.append({
-                "kind": "county", "name": m.county.name, "role": m.role_label,
-                "county": m.county.name,
-                "url": url_for("county.home", county_slug=m.county.slug),
-                "slug": m.county.slug,
+                "kind": "county", "name": county_name, "role": role_label(role),
+                "county": county_name,
+                "url": url_for("county.home", county_slug=county_slug),
+                "slug": county_slug,
             })
     return sorted(out, key=lambda p: (p["kind"] != "county", p["county"], p["name"]))
 

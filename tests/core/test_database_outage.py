@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
+from app import create_app, user_sessions
 from app.extensions import db
 from tests.conftest import CSRF_RE, PG, Browser, free_port
 
@@ -41,6 +41,7 @@ def signed_in(client, user_id=1):
     """``client`` carries the session of a user who signed in before the database went."""
     with client.session_transaction() as session:
         session["_user_id"] = f"{user_id}:0"
+        session[user_sessions._KEY] = "the-token-of-a-session-the-database-holds"
     return client
 
 
