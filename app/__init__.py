@@ -101,10 +101,11 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import tenants.dashboard  # noqa: F401 - adds its page to the county console
     import tenants.web
     from app import health
     from app.auth import bp as auth_bp
+    from app.county import dashboard as _dashboard  # noqa: F401 - pages of the county console
+    from app.county import standings as _standings  # noqa: F401
     from app.ground import spreadsheets as _ground_spreadsheets  # noqa: F401 - its routes
     from app.ground import views as _ground_views  # noqa: F401 - they add routes
     from app.ground.blueprint import bp as ground_bp

@@ -49,11 +49,27 @@ class Period:
 
     @property
     def label(self) -> str:
-        if self.start.day == 1 and self.start.month == 1 and self.end == date(
-            self.start.year + 1, 1, 1
-        ):
+        if self.is_year:
             return f"{self.start.year}"
         return self.start.strftime("%Y-%m")
+
+    @property
+    def is_year(self) -> bool:
+        return self.start.month == 1 and self.start.day == 1 \
+            and self.end == date(self.start.year + 1, 1, 1)
+
+    def previous(self) -> Period:
+        """The month (or year) before this one."""
+        if self.is_year:
+            return Period(date(self.start.year - 1, 1, 1), self.start)
+        before = self.start - timedelta(days=1)
+        return Period.month(before.year, before.month)
+
+    def a_year_before(self) -> Period:
+        """The same month (or the year) a year earlier."""
+        if self.is_year:
+            return self.previous()
+        return Period.month(self.start.year - 1, self.start.month)
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day < self.end

@@ -78,7 +78,13 @@ from app.periods import Period
 from app.permissions import COUNTY_ROLES, STATION_PII, STATION_ROLES, STATION_VIEW
 from app.pii import mask
 from app.plugin_contract import (
+    COUNT,
+    HIGHER,
     KEY_RE,
+    LOWER,
+    MEDIAN,
+    MONEY,
+    RATE,
     Figure,
     Handoff,
     HandoffTarget,
@@ -104,8 +110,9 @@ from tenants.web import public_station_blueprint, station_blueprint
 from tenants.web import scoped_or_404 as get_or_404
 
 __all__ = [
-    "ALL_ROLES", "COUNTY_ROLES", "FORCE_KINDS", "KEY_RE", "PLACE_KINDS", "STATION_PII",
-    "STATION_ROLES", "STATION_VIEW", "AlreadyHandedOff", "Figure", "Force", "ForceField",
+    "ALL_ROLES", "COUNT", "COUNTY_ROLES", "FORCE_KINDS", "HIGHER", "KEY_RE", "LOWER", "MEDIAN",
+    "MONEY", "PLACE_KINDS", "RATE", "STATION_PII", "STATION_ROLES", "STATION_VIEW",
+    "AlreadyHandedOff", "Figure", "Force", "ForceField",
     "Form", "Grid", "GridField", "Handoff", "HandoffTarget", "Job", "KeyPlace", "Lines",
     "Metric", "NavEntry", "Page", "Period", "Permission", "PlaceField", "Plugin", "Receipt",
     "Rows", "Station", "TenantScoped", "Text", "ValidationError", "Village", "VillageField",

@@ -43,6 +43,25 @@ class NavEntry:
 
 Figure = float | int | None
 
+# What a metric is, for comparing stations fairly (app.county.fairness): a count of
+# things (compared per resident or per officer, with a Poisson interval), a rate of a
+# numerator over a denominator (a percentage, with a Wilson interval), a median over a
+# number of cases, or a sum of money (yuan).
+COUNT, RATE, MEDIAN, MONEY = "count", "rate", "median", "money"
+KINDS = (COUNT, RATE, MEDIAN, MONEY)
+# Which way is better; None when neither is (cancellations, visitors).
+HIGHER, LOWER = "higher", "lower"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A station's figure with what it stands on: a rate's numerator and denominator,
+    a median's number of cases (``denominator``)."""
+
+    value: Figure
+    numerator: int | None = None
+    denominator: int | None = None
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -72,7 +91,17 @@ class Metric:
     when it installs the module, from :meth:`for_station`).
 
         Metric("mediation.criminal", _l("Turned criminal"), _l("cases"),
-               by_station=closed_cases, figure=turned_criminal)
+               by_station=closed_cases, figure=turned_criminal, better=LOWER)
+
+    ``kind`` says what the figure is (:data:`COUNT`, :data:`RATE`, :data:`MEDIAN`,
+    :data:`MONEY`) and ``better`` which way is better (:data:`HIGHER`, :data:`LOWER` or
+    None). A rate declares ``parts(data) -> (numerator, denominator)`` instead of a
+    ``figure``: its figure is the percentage, None when the denominator is 0. A median
+    declares ``volume(data)``, how many cases it is the median of. With them the county
+    compares stations fairly and marks those with too few cases to judge.
+
+        Metric("mediation.rate", _l("Mediation rate"), "%", kind=RATE, better=HIGHER,
+               by_station=closed_cases, parts=settled_of_closed)
     """
 
     key: str
@@ -82,13 +111,29 @@ class Metric:
     description: Any = ""
     by_station: Callable[[Period, Mapping[int, dict]], Mapping[int, Any]] | None = None
     figure: Callable[[Any], Figure] | None = None
+    kind: str = COUNT
+    better: str | None = None
+    parts: Callable[[Any], tuple[int, int]] | None = None
+    volume: Callable[[Any], int] | None = None
 
     def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise TypeError(f"metric {self.key!r}: kind must be one of {', '.join(KINDS)}")
+        if self.better not in (HIGHER, LOWER, None):
+            raise TypeError(f"metric {self.key!r}: better must be {HIGHER!r}, {LOWER!r} or None")
         if self.by_station is None:
             if self.compute is None:
                 raise TypeError(f"metric {self.key!r} needs compute or by_station")
-            if self.figure is not None:
-                raise TypeError(f"metric {self.key!r}: figure needs by_station")
+            if self.figure is not None or self.parts is not None or self.volume is not None:
+                raise TypeError(f"metric {self.key!r}: figure, parts and volume need by_station")
+            if self.kind in (RATE, MEDIAN):
+                raise TypeError(f"metric {self.key!r}: a {self.kind} needs by_station")
+        if (self.kind == RATE) != (self.parts is not None) or \
+                (self.kind == RATE and self.figure is not None):
+            raise TypeError(f"metric {self.key!r}: a rate, and only a rate, declares parts "
+                            "(its figure follows from them)")
+        if (self.kind == MEDIAN) != (self.volume is not None):
+            raise TypeError(f"metric {self.key!r}: a median, and only a median, declares volume")
 
     def for_station(self, period: Period, settings: dict) -> Figure:
         """The current station's figure from ``by_station``, given the module's
@@ -106,11 +151,27 @@ class Metric:
         """The figure of each of ``stations`` (id -> the module's settings there) from
         ``by_station``; ``read`` is what it already answered for them, when another metric
         of the same ``by_station`` asked first."""
+        return {station_id: m.value
+                for station_id, m in self.measures(period, stations, read).items()}
+
+    def measures(self, period: Period, stations: Mapping[int, dict],
+                 read: Mapping[int, Any] | None = None) -> dict[int, Measure]:
+        """Like :meth:`figures`, each figure with what it stands on (:class:`Measure`)."""
         if self.by_station is None:
             raise TypeError(f"metric {self.key!r} is computed one station at a time")
         data = self.by_station(period, stations) if read is None else read
-        return {station_id: self.figure(data[station_id]) if self.figure
-                else data[station_id] for station_id in stations}
+        return {station_id: self.measure(data[station_id]) for station_id in stations}
+
+    def measure(self, data: Any) -> Measure:
+        """One station's :class:`Measure` from what ``by_station`` read for it."""
+        if self.kind == RATE:
+            numerator, denominator = self.parts(data)
+            value = round(100 * numerator / denominator, 1) if denominator else None
+            return Measure(value, numerator, denominator)
+        value = self.figure(data) if self.figure else data
+        if self.kind == MEDIAN:
+            return Measure(value, None, self.volume(data))
+        return Measure(value)
 
 
 @dataclass(frozen=True)

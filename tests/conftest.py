@@ -525,6 +525,15 @@ def chromium():
         browser.close()
 
 
+def sign_in_page(page, base: str, username: str, password: str = "fengqiao-demo") -> None:
+    """Sign ``username`` in through the sign-in form of the live server at ``base``."""
+    page.goto(base + "/")
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
 @pytest.fixture
 def phone(chromium):
     """A phone-sized page (390×844)."""

@@ -3,7 +3,7 @@ them from one count of each station's appointments by status, for every station 
 
 from flask_babel import lazy_gettext as _l
 
-from app.plugin_api import Metric, Period, counted
+from app.plugin_api import HIGHER, LOWER, RATE, Metric, Period, counted
 
 from .models import ARRIVED, CANCELLED, HELD, NO_SHOW, RELEASED, Booking
 
@@ -27,12 +27,9 @@ def no_shows(counts: dict[str, int]) -> int:
     return counts.get(NO_SHOW, 0)
 
 
-def no_show_share(counts: dict[str, int]) -> float | None:
-    """Of the appointments whose outcome is noted, the share where nobody came (%)."""
-    noted = counts.get(ARRIVED, 0) + counts.get(NO_SHOW, 0)
-    if not noted:
-        return None
-    return round(100 * counts.get(NO_SHOW, 0) / noted, 1)
+def no_shows_of_noted(counts: dict[str, int]) -> tuple[int, int]:
+    """Of the appointments whose outcome is noted (numerator, denominator): nobody came."""
+    return counts.get(NO_SHOW, 0), counts.get(ARRIVED, 0) + counts.get(NO_SHOW, 0)
 
 
 def cancelled(counts: dict[str, int]) -> int:
@@ -41,15 +38,15 @@ def cancelled(counts: dict[str, int]) -> int:
 
 METRICS = (
     Metric("appointments.booked", _l("Appointments"), _l("appointments"),
-           by_station=by_status, figure=booked,
+           by_station=by_status, figure=booked, better=HIGHER,
            description=_l("Appointments at the window for days in the period, not counting "
                           "those cancelled, released or still waiting for their text code.")),
     Metric("appointments.attended", _l("People who came"), _l("people"),
-           by_station=by_status, figure=attended),
+           by_station=by_status, figure=attended, better=HIGHER),
     Metric("appointments.no_show", _l("People who did not come"), _l("people"),
-           by_station=by_status, figure=no_shows),
+           by_station=by_status, figure=no_shows, better=LOWER),
     Metric("appointments.no_show_share", _l("No-show share"), "%",
-           by_station=by_status, figure=no_show_share,
+           by_station=by_status, kind=RATE, parts=no_shows_of_noted, better=LOWER,
            description=_l("Of the appointments whose outcome is noted, the share where "
                           "nobody came.")),
     Metric("appointments.cancelled", _l("Cancelled"), _l("appointments"),

@@ -13,7 +13,7 @@ from statistics import median
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
-from app.plugin_api import Metric, Period, db
+from app.plugin_api import HIGHER, LOWER, MEDIAN, Metric, Period, db
 
 from .models import CANNOT, DONE, HomeRequest
 
@@ -69,6 +69,10 @@ def median_days_to_done(f: Finished) -> float | None:
     return float(median((done - asked).days for asked, done, _ in f.done))
 
 
+def done_count(f: Finished) -> int:
+    return len(f.done)
+
+
 def trips_saved(f: Finished) -> int:
     return len(f.done) + sum(delivered for _, _, delivered in f.done)
 
@@ -83,20 +87,21 @@ def could_not_be_done(f: Finished) -> int:
 
 METRICS = (
     Metric("backpack.done", _l("Home services done"), _l("services"),
-           by_station=finished, figure=services_done),
+           by_station=finished, figure=services_done, better=HIGHER),
     Metric("backpack.delivered", _l("Certificates delivered"), _l("certificates"),
-           by_station=finished, figure=certificates_delivered),
+           by_station=finished, figure=certificates_delivered, better=HIGHER),
     Metric("backpack.median_days", _l("Median days from request to done"), _l("days"),
-           by_station=finished, figure=median_days_to_done,
+           by_station=finished, figure=median_days_to_done, kind=MEDIAN, volume=done_count,
+           better=LOWER,
            description=_l("Of the requests done in the period, the median days from the "
                           "request to the day nothing remained.")),
     Metric("backpack.trips_saved", _l("Trips saved"), _l("trips"),
-           by_station=finished, figure=trips_saved,
+           by_station=finished, figure=trips_saved, better=HIGHER,
            description=_l("One per home service done, one more when its certificate was "
                           "delivered to the home.")),
     Metric("backpack.hours_saved", _l("Hours of travel saved"), _l("hours"),
-           by_station=finished, figure=hours_saved,
+           by_station=finished, figure=hours_saved, better=HIGHER,
            description=_l("Trips saved times the station's typical round trip (a setting).")),
     Metric("backpack.cannot_be_done", _l("Requests that could not be done"), _l("requests"),
-           by_station=finished, figure=could_not_be_done),
+           by_station=finished, figure=could_not_be_done, better=LOWER),
 )

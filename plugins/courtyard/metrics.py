@@ -8,7 +8,7 @@ from statistics import median
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from app.plugin_api import Metric, Period, counted, db
+from app.plugin_api import HIGHER, LOWER, MEDIAN, RATE, Metric, Period, counted, db
 
 from .models import RESOLVED, Concern, Session
 
@@ -51,11 +51,13 @@ def concerns_raised(c: Concerns) -> int:
     return c.raised
 
 
-def share_resolved(c: Concerns) -> float | None:
-    """Of the concerns raised in the period, the share resolved so far (%)."""
-    if not c.raised:
-        return None
-    return round(100 * c.raised_resolved / c.raised, 1)
+def resolved_of_raised(c: Concerns) -> tuple[int, int]:
+    """Of the concerns raised in the period, those resolved so far."""
+    return c.raised_resolved, c.raised
+
+
+def resolved_count(c: Concerns) -> int:
+    return len(c.resolved)
 
 
 def median_days_to_resolve(c: Concerns) -> float | None:
@@ -66,14 +68,16 @@ def median_days_to_resolve(c: Concerns) -> float | None:
 
 
 METRICS = (
-    Metric("courtyard.sessions", _l("Sessions held"), _l("sessions"), by_station=sessions_held),
+    Metric("courtyard.sessions", _l("Sessions held"), _l("sessions"), by_station=sessions_held,
+           better=HIGHER),
     Metric("courtyard.concerns", _l("Concerns raised"), _l("concerns"),
-           by_station=concerns, figure=concerns_raised),
+           by_station=concerns, figure=concerns_raised),  # more heard is neither
     Metric("courtyard.resolved_share", _l("Share resolved"), "%",
-           by_station=concerns, figure=share_resolved,
+           by_station=concerns, kind=RATE, parts=resolved_of_raised, better=HIGHER,
            description=_l("Of the concerns raised in the period, the share resolved so far.")),
     Metric("courtyard.median_days", _l("Median days to resolve"), _l("days"),
-           by_station=concerns, figure=median_days_to_resolve,
+           by_station=concerns, figure=median_days_to_resolve, kind=MEDIAN,
+           volume=resolved_count, better=LOWER,
            description=_l("Of the concerns resolved in the period, the median days from "
                           "session to result.")),
 )

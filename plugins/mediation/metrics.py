@@ -15,7 +15,7 @@ from statistics import median
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.plugin_api import Metric, Period, counted, db
+from app.plugin_api import HIGHER, LOWER, MEDIAN, RATE, Metric, Period, counted, db
 
 from .models import CLOSED, CRIMINAL, SETTLED_OUTCOMES, Case, not_kept
 
@@ -50,23 +50,23 @@ def closed_cases(period: Period, stations) -> dict[int, Closed]:
     return out
 
 
-def mediation_rate(c: Closed) -> float | None:
-    """Closed with an agreement or settled, of all closed in the period (调解率), in %."""
-    if not c.cases:
-        return None
-    return round(100 * len(c.settled) / len(c.cases), 1)
+def settled_of_closed(c: Closed) -> tuple[int, int]:
+    """Closed with an agreement or settled, of all closed in the period (调解率)."""
+    return len(c.settled), len(c.cases)
 
 
-def first_level_share(c: Closed) -> float | None:
-    """Of the cases settled in the period, the share settled at the first level, in %."""
-    if not c.settled:
-        return None
-    return round(100 * sum(case.level == 1 for case in c.settled) / len(c.settled), 1)
+def first_level_of_settled(c: Closed) -> tuple[int, int]:
+    """Of the cases settled in the period, those settled at the first level."""
+    return sum(case.level == 1 for case in c.settled), len(c.settled)
 
 
 def median_days_to_close(c: Closed) -> float | None:
     days = [(case.closed_on - case.opened_on).days for case in c.cases]
     return float(median(days)) if days else None
+
+
+def closed_count(c: Closed) -> int:
+    return len(c.cases)
 
 
 def turned_criminal(c: Closed) -> int:
@@ -87,22 +87,24 @@ def grudges_settled(c: Closed) -> int:
 
 METRICS = (
     Metric("mediation.received", _l("Cases received"), _l("cases"),
-           by_station=received_by_station),
+           by_station=received_by_station),  # disputes arise: neither way is better
     Metric("mediation.rate", _l("Mediation rate"), "%",
-           by_station=closed_cases, figure=mediation_rate,
+           by_station=closed_cases, kind=RATE, parts=settled_of_closed, better=HIGHER,
            description=_l("Closed with an agreement or settled, of all cases closed in the "
                           "period.")),
     Metric("mediation.first_level", _l("Settled at the first level"), "%",
-           by_station=closed_cases, figure=first_level_share,
+           by_station=closed_cases, kind=RATE, parts=first_level_of_settled,
+           better=HIGHER,
            description=_l("Of the cases settled in the period, the share settled at the "
                           "first level.")),
     Metric("mediation.median_days", _l("Median days to close"), _l("days"),
-           by_station=closed_cases, figure=median_days_to_close),
+           by_station=closed_cases, figure=median_days_to_close, kind=MEDIAN,
+           volume=closed_count, better=LOWER),
     Metric("mediation.criminal", _l("Turned criminal"), _l("cases"),
-           by_station=closed_cases, figure=turned_criminal,
+           by_station=closed_cases, figure=turned_criminal, better=LOWER,
            description=_l("Civil disputes that became criminal cases (民转刑); the aim is "
                           "none.")),
     Metric("mediation.grudges", _l("Long-standing grudges settled"), _l("cases"),
-           by_station=closed_cases, figure=grudges_settled,
+           by_station=closed_cases, figure=grudges_settled, better=HIGHER,
            description=_l("Disputes ten or more years old, settled in the period.")),
 )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import and_, case, func, select
 
-from app.plugin_api import Metric, Period, counted, db
+from app.plugin_api import HIGHER, LOWER, RATE, Metric, Period, counted, db
 
 from .models import RETURNED, Assignment, FoundItem, HelpGiven, PeakDay, RosterCell, VisitorCount
 from .staffing import minimum, season
@@ -59,12 +59,9 @@ def found_by_status(period: Period, stations) -> dict[int, dict[str, int]]:
     return counted(FoundItem, stations, FoundItem.found_on, period, by=FoundItem.status)
 
 
-def share_returned(found: dict[str, int]) -> float | None:
-    """Of the items found in the period, the share returned to their owners so far (%)."""
-    total = sum(found.values())
-    if not total:
-        return None
-    return round(100 * found.get(RETURNED, 0) / total, 1)
+def returned_of_found(found: dict[str, int]) -> tuple[int, int]:
+    """Of the items found in the period, those returned to their owners so far."""
+    return found.get(RETURNED, 0), sum(found.values())
 
 
 def understaffed_shifts(period: Period, stations) -> dict[int, int]:
@@ -112,23 +109,23 @@ def _short(day, config: dict, peak: PeakDay | None, staffed: dict) -> int:
 
 METRICS = (
     Metric("tourism.visitors", _l("Visitors received"), lazy_pgettext("visits", "people"),
-           by_station=visitors,
+           by_station=visitors,  # the season's, not the station's doing
            description=_l("Visitors counted at the warm-service lounge.")),
     Metric("tourism.help", _l("Help given"), _l("times"),
-           by_station=help_counts, figure=help_given,
+           by_station=help_counts, figure=help_given, better=HIGHER,
            description=_l("Directions, first aid, lost children, charging, umbrellas, "
                           "disputes, anti-fraud advice: every kind of help recorded.")),
     Metric("tourism.disputes", _l("Disputes settled"), _l("disputes"),
-           by_station=help_counts, figure=disputes_settled,
+           by_station=help_counts, figure=disputes_settled, better=HIGHER,
            description=_l("Help recorded as a dispute settled on the spot.")),
     Metric("tourism.returned", _l("Lost items returned"), _l("items"),
-           by_station=items_returned),
+           by_station=items_returned, better=HIGHER),
     Metric("tourism.returned_share", _l("Share of found items returned"), "%",
-           by_station=found_by_status, figure=share_returned,
+           by_station=found_by_status, kind=RATE, parts=returned_of_found, better=HIGHER,
            description=_l("Of the items found in the period, the share returned to their "
                           "owners so far.")),
     Metric("tourism.understaffed", _l("Under-staffed shifts"), _l("shifts"),
-           by_station=understaffed_shifts,
+           by_station=understaffed_shifts, better=LOWER,
            description=_l("Of the days with a roster, the post-shifts with fewer people "
                           "than the season's minimum.")),
 )

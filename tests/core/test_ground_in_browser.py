@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.conftest import sign_in_page
+
 pytestmark = pytest.mark.browser
 
 WIDE = "document.documentElement.scrollWidth"
@@ -18,14 +20,6 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(folder, f"ground-{name}.png"), full_page=True)
 
 
-def _sign_in(page, base, username="dongling-admin"):
-    page.goto(base + "/")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "fengqiao-demo")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 def _gaps(page, base) -> str:
     page.goto(base + "/s/dongling/ground/coverage")
     section = page.locator("#uncovered-grids")
@@ -34,7 +28,7 @@ def _gaps(page, base) -> str:
 
 def test_a_village_its_grid_and_its_grid_worker_close_the_gap(phone, live_server, demo):
     page = phone
-    _sign_in(page, live_server)
+    sign_in_page(page, live_server, "dongling-admin")
     page.click(".navbar-toggler")
     with page.expect_navigation():
         page.click("nav >> text=辖区")
@@ -90,7 +84,7 @@ def small_phone(chromium):
 
 def test_the_ground_pages_fit_a_360_px_phone(small_phone, live_server, demo):
     page = small_phone
-    _sign_in(page, live_server)
+    sign_in_page(page, live_server, "dongling-admin")
     base = live_server + "/s/dongling/ground"
     page.goto(base + "/")
     assert page.evaluate(WIDE) <= 360

@@ -5,20 +5,14 @@ import re
 
 import pytest
 
+from tests.conftest import sign_in_page
+
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, base, username):
-    page.goto(base + "/")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "fengqiao-demo")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
 
 
 def test_officer_on_a_phone(phone, live_server, demo):
     page = phone
-    _sign_in(page, live_server, "dongling-officer")
+    sign_in_page(page, live_server, "dongling-officer")
     assert page.url.endswith("/s/dongling/")
     assert page.locator("h1").inner_text() == "东岭派出所"
     assert page.locator(".navbar-collapse").is_hidden()  # collapsed behind the menu button
@@ -42,7 +36,7 @@ def test_officer_on_a_phone(phone, live_server, demo):
 
 def test_switching_between_two_stations(phone, live_server, demo):
     page = phone
-    _sign_in(page, live_server, "roving-officer")
+    sign_in_page(page, live_server, "roving-officer")
     assert page.url.endswith("/choose")
     with page.expect_navigation():
         page.click("main >> text=青石派出所")
@@ -57,7 +51,7 @@ def test_switching_between_two_stations(phone, live_server, demo):
 
 def test_form_errors_are_shown_per_field(phone, live_server, demo):
     page = phone
-    _sign_in(page, live_server, "dongling-admin")
+    sign_in_page(page, live_server, "dongling-admin")
     page.goto(live_server + "/s/dongling/members/new")
     page.fill("#f-username", "X")
     page.fill("#f-phone", "123")

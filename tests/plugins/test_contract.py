@@ -14,7 +14,8 @@ from sqlalchemy import select
 from app.extensions import migrate
 from app.jobs import run_recurring
 from app.modules import ModuleError, StationPlugin, configure, enable
-from app.plugin_api import Period, local_today
+from app.plugin_api import MEDIAN, RATE, Period, local_today
+from app.plugin_contract import KINDS
 from app.plugin_host import GROUP, host
 from tenants.context import station_context
 from tenants.models import County, Station
@@ -90,6 +91,7 @@ def test_declares_itself_fully(app, key):
         for metric in plugin.metrics:
             assert metric.key.startswith(f"{key}.") and str(metric.label) and callable(
                 metric.compute)
+            assert metric.kind in KINDS, metric.key  # the county compares it by its kind
         for job in plugin.jobs:
             assert job.key.startswith(f"{key}.") and CRON.match(job.cron) and callable(job.func)
         assert callable(plugin.demo_data)
@@ -175,6 +177,20 @@ def test_settings_reject_bad_input_and_change_nothing(app, key, demo, make_brows
     assert after == before
 
 
+def _stands_on_what_it_declares(metric, period, station):
+    """A rate's figure is its numerator over its denominator; a median is over as many
+    cases as it says, and is nothing when there are none."""
+    if metric.by_station is None:
+        return
+    [m] = metric.measures(period, {station.id: host().settings_for(metric.module)}).values()
+    if metric.kind == RATE:
+        assert 0 <= m.numerator <= m.denominator, metric.key
+        assert m.value == (round(100 * m.numerator / m.denominator, 1) if m.denominator
+                           else None), metric.key
+    if metric.kind == MEDIAN:
+        assert isinstance(m.denominator, int) and (m.value is None) == (m.denominator == 0)
+
+
 def test_demo_data_loads_and_feeds_metrics_and_jobs(app, key, demo):
     with app.app_context():
         station, ids = _with_module(key, "contract-demo")
@@ -185,8 +201,10 @@ def test_demo_data_loads_and_feeds_metrics_and_jobs(app, key, demo):
         today = local_today()
         with station_context(station):
             for metric in plugin.metrics:
-                value = metric.compute(Period.month(today.year, today.month))
+                period = Period.month(today.year, today.month)
+                value = metric.compute(period)
                 assert value is None or isinstance(value, int | float), metric.key
+                _stands_on_what_it_declares(metric, period, station)
         for job in plugin.jobs:
             assert run_recurring(job.key, "contract-demo") == 1
 

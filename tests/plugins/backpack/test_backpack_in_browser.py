@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.users import User
+from tests.conftest import sign_in_page
 
 from .test_backpack import CATALOGUE, _catalogue
 
@@ -24,14 +25,6 @@ def _shot(page, name):
                         animations="disabled")
 
 
-def _sign_in(page, base, username):
-    page.goto(base + "/")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "fengqiao-demo")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 def test_home_visit_flow_desk_route_sheet_phone_delivery(app, chromium, phone, live_server,
                                                          demo, make_browser):
     admin = make_browser("liuxi-admin")
@@ -44,7 +37,7 @@ def test_home_visit_flow_desk_route_sheet_phone_delivery(app, chromium, phone, l
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     desk = context.new_page()
-    _sign_in(desk, live_server, "liuxi-admin")
+    sign_in_page(desk, live_server, "liuxi-admin")
     desk.goto(live_server + "/s/liuxi/backpack/")
     with desk.expect_navigation():
         desk.click("text=受理请求")
@@ -87,7 +80,7 @@ def test_home_visit_flow_desk_route_sheet_phone_delivery(app, chromium, phone, l
     _shot(desk, "route_sheet_print")
     desk.emulate_media(media="screen")
 
-    _sign_in(phone, live_server, "liuxi-officer")
+    sign_in_page(phone, live_server, "liuxi-officer")
     phone.goto(request_url)
     with phone.expect_navigation():
         phone.click("text=登记上门情况")

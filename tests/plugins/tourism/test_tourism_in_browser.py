@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.plugin_api import local_today
 from plugins.tourism.models import VisitorCount
-from tests.conftest import within_station
+from tests.conftest import sign_in_page, within_station
 
 from .conftest import member_ids, save_cell
 from .test_lounge import day_label
@@ -28,14 +28,6 @@ def _shot(page, name):
     if folder:
         os.makedirs(folder, exist_ok=True)
         page.screenshot(path=os.path.join(folder, f"tourism_{name}.png"), full_page=True)
-
-
-def _sign_in(page, live_server, username):
-    page.goto(live_server + "/")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "fengqiao-demo")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
 
 
 @pytest.fixture
@@ -74,7 +66,7 @@ def desktop(chromium):
 def test_the_lounge_counter_on_a_phone_and_a_tablet(app, phone, chromium, live_server,
                                                      module_on):
     page = phone
-    _sign_in(page, live_server, "liuxi-aux")  # the desk is often an auxiliary's
+    sign_in_page(page, live_server, "liuxi-aux")  # the desk is often an auxiliary's
     page.goto(live_server + f"{BASE}/lounge")
     count = page.locator("#visitor-count")
     expect(count).to_have_text("0")
@@ -108,7 +100,7 @@ def test_the_lounge_counter_on_a_phone_and_a_tablet(app, phone, chromium, live_s
 
     tablet = chromium.new_context(viewport={"width": 820, "height": 1180}, locale="zh-CN")
     desk = tablet.new_page()
-    _sign_in(desk, live_server, "liuxi-admin")
+    sign_in_page(desk, live_server, "liuxi-admin")
     desk.goto(live_server + f"{BASE}/lounge")
     desk.click("#count-one")  # a second desk adds to the same count
     expect(desk.locator("#visitor-count")).to_have_text("8")
@@ -120,7 +112,7 @@ def test_the_lounge_counter_on_a_phone_and_a_tablet(app, phone, chromium, live_s
 
 def test_a_roster_week_with_a_peak_day(desktop, live_server, module_on):
     page = desktop
-    _sign_in(page, live_server, "liuxi-admin")
+    sign_in_page(page, live_server, "liuxi-admin")
     # The volunteers are the station's ground's: listed here, added there.
     page.goto(live_server + f"{BASE}/volunteers")
     expect(page.locator("#volunteers")).to_contain_text("赵文军 · 古镇义警")
@@ -159,7 +151,7 @@ def test_a_roster_week_with_a_peak_day(desktop, live_server, module_on):
 
 def test_a_lost_phone_goes_back_to_its_owner(desktop, phone, live_server, module_on):
     staff = desktop
-    _sign_in(staff, live_server, "liuxi-officer")
+    sign_in_page(staff, live_server, "liuxi-officer")
     staff.goto(live_server + f"{BASE}/lost/items/new")
     # What each field is called: the finder's, not a courtyard concern's "提出人".
     for field, words in (("kind", "物品类别"), ("public_description", "物品名称（公开显示）"),
@@ -229,7 +221,7 @@ def test_a_lost_phone_goes_back_to_its_owner(desktop, phone, live_server, module
 
 def test_every_tab_fits_a_360px_phone(narrow, live_server, module_on):
     page = narrow
-    _sign_in(page, live_server, "liuxi-admin")
+    sign_in_page(page, live_server, "liuxi-admin")
     for path in ("/", "/roster", "/roster/day", "/lounge", "/lost", "/lost/reports",
                  "/seasons", "/volunteers"):
         page.goto(live_server + BASE + path)
@@ -252,7 +244,7 @@ def test_one_day_of_the_roster_on_a_360px_phone(app, narrow, make_browser, live_
     people = member_ids(planner, day=monday)
     assert save_cell(planner, monday, "早班", "游客中心岗", people[:1]).status_code == 302
     page = narrow
-    _sign_in(page, live_server, "liuxi-admin")
+    sign_in_page(page, live_server, "liuxi-admin")
     page.goto(live_server + f"{BASE}/roster?week={monday}")
     with page.expect_navigation():
         page.click("[data-views] >> text=按日")

@@ -1,0 +1,136 @@
+"""Comparing stations fairly: the intervals are the published ones, a station with one case
+of one is not ranked above a station with 95 of 100, and a station far from the county's
+rate stands out while one that differs by chance does not."""
+
+import pytest
+
+from app.county.fairness import PER_RESIDENTS, Z998, byar, compare, funnel_limits, wilson
+from app.plugin_contract import COUNT, HIGHER, LOWER, MEDIAN, MONEY, RATE, Measure, Metric
+
+
+def rate(k, n):
+    return Measure(round(100 * k / n, 1) if n else None, k, n)
+
+
+@pytest.mark.parametrize(("k", "n", "low", "high"), [
+    (50, 100, 0.4038, 0.5962),  # Wilson (1927); Newcombe (1998), method 3
+    (1, 1, 0.2065, 1.0),
+    (0, 10, 0.0, 0.2775),
+    (81, 263, 0.2553, 0.3662),  # Newcombe's example
+])
+def test_the_wilson_interval_is_the_published_one(k, n, low, high):
+    got = wilson(k, n)
+    assert got == pytest.approx((low, high), abs=5e-4)
+
+
+def test_a_share_of_nothing_has_no_interval():
+    assert wilson(0, 0) is None
+
+
+@pytest.mark.parametrize(("count", "low", "high"), [
+    (10, 4.795, 18.39),  # the exact Poisson limits, which Byar's approximation meets
+    (1, 0.025, 5.572),
+    (0, 0.0, 3.689),
+])
+def test_byar_is_close_to_the_exact_poisson_interval(count, low, high):
+    got = byar(count)
+    assert got[0] == pytest.approx(low, abs=0.03) and got[1] == pytest.approx(high, rel=0.02)
+
+
+def test_the_funnel_narrows_as_the_volume_grows():
+    wide, narrow = funnel_limits(0.9, 10, Z998), funnel_limits(0.9, 1000, Z998)
+    assert wide[0] < narrow[0] < 0.9 < narrow[1] < wide[1] <= 1.0
+
+
+def test_one_case_of_one_is_not_best():
+    standings = compare(RATE, HIGHER, {1: rate(1, 1), 2: rate(95, 100), 3: rate(80, 100)})
+    assert [s.station_id for s in standings] == [2, 3, 1]
+    assert [s.rank for s in standings] == [1, 2, None]
+    small = standings[-1]
+    assert not small.judged and small.value == 100.0 and small.low == pytest.approx(20.65,
+                                                                                     abs=0.01)
+
+
+def test_a_station_far_below_the_county_stands_out_one_near_it_does_not():
+    measures = {1: rate(92, 100), 2: rate(90, 100), 3: rate(89, 100), 4: rate(91, 100),
+                5: rate(88, 100), 6: rate(90, 100), 7: rate(60, 100), 8: rate(7, 10)}
+    out = {s.station_id: s for s in compare(RATE, HIGHER, measures)}
+    assert out[7].stands_out == "worse" and out[7].rank == 8
+    assert all(out[n].stands_out is None for n in range(1, 7))
+    assert out[8].stands_out is None and out[8].judged  # ten cases: judged, within chance
+
+
+def test_lower_is_better_ranks_the_smallest_first_and_ties_share_a_rank():
+    measures = {1: Measure(4.0, None, 20), 2: Measure(2.0, None, 30), 3: Measure(2.0, None, 12),
+                4: Measure(1.0, None, 3), 5: Measure(None, None, 0)}
+    standings = compare(MEDIAN, LOWER, measures)
+    assert [(s.station_id, s.rank) for s in standings] == [
+        (2, 1), (3, 1), (1, 3), (4, None), (5, None)]  # 3 cases: too few; none: nothing
+
+
+def test_counts_compare_per_ten_thousand_residents():
+    measures = {1: Measure(30), 2: Measure(10), 3: Measure(5)}
+    residents = {1: 60_000, 2: 10_000}  # station 3's population is not on its ground yet
+    standings = compare(COUNT, HIGHER, measures, per=residents, scale=PER_RESIDENTS)
+    assert [(s.station_id, s.value, s.rank) for s in standings] == [
+        (2, 10.0, 1), (1, 5.0, 2), (3, None, None)]
+    first = standings[0]
+    assert first.low < first.value < first.high  # Byar's interval, per 10,000 too
+
+
+def test_counts_compare_per_officer():
+    standings = compare(COUNT, HIGHER, {1: Measure(30), 2: Measure(12)}, per={1: 10, 2: 3})
+    assert [(s.station_id, s.value) for s in standings] == [(2, 4.0), (1, 3.0)]
+
+
+def test_neither_way_better_orders_without_ranks():
+    standings = compare(COUNT, None, {1: Measure(3), 2: Measure(7)})
+    assert [s.station_id for s in standings] == [2, 1] and {s.rank for s in standings} == {None}
+
+
+def test_money_is_compared_as_it_is():
+    standings = compare(MONEY, HIGHER, {1: Measure(600_000.0), 2: Measure(900_000.0)})
+    assert [(s.station_id, s.rank) for s in standings] == [(2, 1), (1, 2)]
+
+
+# -- what a metric declares ----------------------------------------------------------------
+
+def read(period, stations):
+    return {s: {"k": 3, "n": 4} for s in stations}
+
+
+def test_a_rate_follows_from_its_parts():
+    metric = Metric("m.rate", "rate", "%", kind=RATE, better=HIGHER, by_station=read,
+                    parts=lambda d: (d["k"], d["n"]))
+    assert metric.measures(None, {7: {}}) == {7: Measure(75.0, 3, 4)}
+    assert metric.figures(None, {7: {}}) == {7: 75.0}
+
+
+def test_a_rate_of_nothing_is_nothing():
+    metric = Metric("m.rate", "rate", "%", kind=RATE, by_station=read, parts=lambda d: (0, 0))
+    assert metric.measures(None, {7: {}}) == {7: Measure(None, 0, 0)}
+
+
+def test_a_median_says_how_many_cases_it_stands_on():
+    metric = Metric("m.median", "median", "days", kind=MEDIAN, by_station=read,
+                    figure=lambda d: 2.5, volume=lambda d: d["n"])
+    assert metric.measures(None, {7: {}}) == {7: Measure(2.5, None, 4)}
+
+
+@pytest.mark.parametrize("declared", [
+    {"kind": "share"},
+    {"better": "more"},
+    {"kind": RATE},  # no parts
+    {"kind": RATE, "parts": lambda d: (1, 2), "figure": lambda d: 50},  # both
+    {"parts": lambda d: (1, 2)},  # parts on a count
+    {"kind": MEDIAN},  # no volume
+    {"volume": lambda d: 1},  # volume on a count
+])
+def test_a_metric_that_contradicts_itself_is_refused_when_declared(declared):
+    with pytest.raises(TypeError):
+        Metric("m.bad", "bad", "", by_station=read, **declared)
+
+
+def test_a_station_at_a_time_metric_cannot_be_a_rate():
+    with pytest.raises(TypeError):
+        Metric("m.bad", "bad", "", lambda period: 1, kind=RATE, parts=lambda d: (1, 2))

@@ -1,0 +1,147 @@
+"""A metric across the county, as county leadership reads it: the stations ranked by what
+their records say, those with too few cases set apart instead of topping the table, the
+change against the period before, counts per 10,000 residents, in Chinese and English, and
+nothing of it for a station's own people."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.county.fairness import wilson
+from app.extensions import db
+from app.modules import enable, switched_on
+from app.periods import Period
+from app.plugin_host import host
+from plugins.mediation.models import Case
+from tenants.context import county_context, station_context
+from tenants.models import County, Station
+from tenants.onboarding import create_station
+from tests.conftest import statements_of, within_station
+
+RATE_PAGE = "/county/demo/dashboard/mediation.rate"
+ROW = re.compile(r'<tr data-station="([^"]+)" data-rank="(\d*)">(.*?)</tr>', re.S)
+
+
+def _rows(html: str) -> list[tuple[str, str, str]]:
+    """(station slug, rank, the row's text) in the page's order."""
+    return [(slug, rank, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells)).strip())
+            for slug, rank, cells in ROW.findall(html)]
+
+
+@pytest.fixture
+def liuxi_mediates(make_browser, demo, app):
+    """柳溪 switches mediation on and closed 20 cases last month, 19 of them settled."""
+    admin = make_browser("liuxi-admin")
+    assert admin.post("/s/liuxi/modules/mediation/enable").status_code == 302
+    day = Period.last_full_month().start + timedelta(days=3)
+
+    def add():
+        for n in range(20):
+            db.session.add(Case(title=f"调解{n:02d}", kind="邻里纠纷", source="call",
+                                opened_on=day, level=1, level_since=day, status="closed",
+                                outcome="settled" if n else "withdrawn", closed_on=day))
+        db.session.commit()
+
+    within_station(app, "liuxi", add)
+
+
+def _measured(app, key, period):
+    """What the metric itself says of each demo station, in the county's context."""
+    with app.app_context():
+        county = db.session.scalar(select(County).where(County.slug == "demo"))
+        stations = db.session.scalars(select(Station).where(Station.county_id == county.id))
+        slugs = {s.id: s.slug for s in stations}
+        with county_context(county):
+            on = switched_on([db.session.get(Station, i) for i in slugs])
+            metric = next(m for p in host().plugins.values() for m in p.metrics if m.key == key)
+            return {slugs[i]: m for i, m in metric.measures(period, on[metric.module]).items()}
+
+
+def test_the_station_with_enough_cases_ranks_and_the_small_ones_are_too_few_to_judge(
+        make_browser, liuxi_mediates, app):
+    lead = make_browser("county-lead")
+    page = lead.get(RATE_PAGE)
+    assert page.status_code == 200
+    rows = _rows(page.get_data(as_text=True))
+    measured = _measured(app, "mediation.rate", Period.last_full_month())
+    assert rows[0][:2] == ("liuxi", "1")
+    low, high = wilson(19, 20)
+    assert "95.0" in rows[0][2] and f"{100 * low:.1f}–{100 * high:.1f}" in rows[0][2]
+    assert " 20 " in f" {rows[0][2]} "  # the cases it stands on
+    for slug, rank, text in rows[1:]:
+        m = measured[slug]
+        assert m.denominator < 10 and rank == ""
+        assert ("件数太少，不作评判" in text) == bool(m.denominator)  # none: nothing to judge
+    assert {slug for slug, _, _ in rows} == set(measured)
+
+
+def test_the_page_speaks_english_when_chosen(make_browser, liuxi_mediates):
+    lead = make_browser("county-lead")
+    assert lead.post("/lang", {"lang": "en", "next": RATE_PAGE}).status_code == 302
+    html = lead.get(RATE_PAGE).get_data(as_text=True)
+    assert "Mediation rate" in html and "Higher is better." in html and "95 % interval" in html
+    assert "Too few to judge" in html or all(r[1] for r in _rows(html))
+
+
+def test_the_change_against_the_period_before_is_the_difference_of_the_two(
+        make_browser, liuxi_mediates, app):
+    lead = make_browser("county-lead")
+    period = Period.last_full_month()
+    html = lead.get(f"{RATE_PAGE}?period={period.label}").get_data(as_text=True)
+    before = _measured(app, "mediation.rate", period.previous())["liuxi"]
+    [liuxi] = [text for slug, _, text in _rows(html) if slug == "liuxi"]
+    if before.value is None:
+        assert "—" in liuxi.split("95.0", 1)[1]
+    else:
+        assert f"{95.0 - before.value:+.1f}" in liuxi
+
+
+def test_counts_per_ten_thousand_residents_follow_the_ground(make_browser, demo, app):
+    from app.ground.profile import profiles
+
+    lead = make_browser("county-lead")
+    path = "/county/demo/dashboard/courtyard.sessions"
+    html = lead.get(f"{path}?per=residents").get_data(as_text=True)
+    period = Period.last_full_month()
+    measured = _measured(app, "courtyard.sessions", period)
+    with app.app_context():
+        ids = {s.slug: s.id for s in db.session.scalars(select(Station))}
+        county = db.session.scalar(select(County).where(County.slug == "demo"))
+        with county_context(county):
+            people = {slug: p.population for slug, p in
+                      zip(ids, profiles(list(ids.values())).values(), strict=True)}
+    for slug, _rank, text in _rows(html):
+        if people[slug]:
+            per = round(measured[slug].value * 10_000 / people[slug], 2)
+            assert f"{per:g}" in text or f"{per:.1f}" in text, (slug, per, text)
+    assert "每万名居民" in html
+    assert lead.get(f"{path}?per=nonsense").status_code == 200  # as counted, then
+
+
+def test_unknown_metrics_and_station_people_get_a_404(make_browser, demo):
+    assert make_browser("county-lead").get("/county/demo/dashboard/nope").status_code == 404
+    officer = make_browser("dongling-officer")
+    assert officer.get(RATE_PAGE).status_code == 404
+
+
+def test_the_dashboard_heading_opens_the_metric(make_browser, demo):
+    html = make_browser("county-lead").get("/county/demo/dashboard").get_data(as_text=True)
+    assert 'href="/county/demo/dashboard/mediation.rate?period=' in html
+
+
+def test_the_page_reads_as_many_statements_for_more_stations(make_browser, demo, app):
+    lead = make_browser("county-lead")
+    few = len(statements_of(app, lead, RATE_PAGE, warm=True))
+    with app.app_context():
+        county = db.session.scalar(select(County).where(County.slug == "demo"))
+        for n in range(3):
+            station, _ = create_station(county, {
+                "name": f"加测{n}所", "slug": f"more{n}", "admin_username": f"more{n}-admin",
+                "admin_full_name": "测试员", "admin_phone": f"1390001{n:04d}"},
+                admin_password="fengqiao-demo")
+            with station_context(station):
+                enable(station, "mediation")
+                db.session.commit()
+    assert len(statements_of(app, lead, RATE_PAGE, warm=True)) == few
