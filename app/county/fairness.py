@@ -6,15 +6,16 @@ limits of the funnel plot around the county's rate, and ranks.
   honest for small numbers, unlike the normal approximation.
 - A count gets Byar's approximation to the exact Poisson interval; divided by the
   station's residents (or officers) it compares stations per 10,000 residents.
-- The funnel's limits around the county's rate, for a station of volume n, are
-  p ± z·√(p(1−p)/n) at 95 % and 99.8 % (Spiegelhalter's funnel plots): a station outside
-  the 99.8 % limits truly stands out, one inside them differs by chance as far as its
-  volume can tell.
+- Whether a station stands out from the county's pooled rate p is the exact binomial
+  chance of a result at least as far from p with its n cases (Spiegelhalter's funnel
+  plots, two-sided 95 % and 99.8 %): beyond 99.8 % it truly stands out, within it the
+  difference may be chance as far as its volume can tell. The plot's drawn limits use the
+  normal approximation p ± z·√(p(1−p)/n).
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from math import sqrt
+from math import exp, lgamma, log, sqrt
 
 from app.plugin_contract import COUNT, HIGHER, LOWER, MEDIAN, RATE, Measure
 
@@ -26,8 +27,9 @@ PER_RESIDENTS = 10_000
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """Wilson's score interval of the proportion ``k`` of ``n`` (0..1); None for n = 0."""
-    if n <= 0:
+    """Wilson's score interval of the proportion ``k`` of ``n`` (0..1); None for n = 0 (or
+    numbers that are not a proportion)."""
+    if n <= 0 or not 0 <= k <= n:
         return None
     p = k / n
     z2 = z * z
@@ -37,7 +39,9 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
 
 
 def byar(count: int, z: float = Z95) -> tuple[float, float]:
-    """Byar's interval of a Poisson count (close to the exact one from a count of 1)."""
+    """Byar's interval of a Poisson count (within 1 % of the exact one from a count of 5;
+    at 1 its lower end is about half the exact 0.025)."""
+    count = max(0, count)
     low = count * (1 - 1 / (9 * count) - z / (3 * sqrt(count))) ** 3 if count > 0 else 0.0
     up = count + 1
     high = up * (1 - 1 / (9 * up) + z / (3 * sqrt(up))) ** 3
@@ -52,6 +56,18 @@ def funnel_limits(p: float, n: int, z: float) -> tuple[float, float]:
     return max(0.0, p - half), min(1.0, p + half)
 
 
+def binomial_tails(k: int, n: int, p: float) -> tuple[float, float]:
+    """P(X ≤ k) and P(X ≥ k) for X ~ Binomial(n, p), exactly (summed in logs)."""
+    if p <= 0:
+        return 1.0, 1.0 if k == 0 else 0.0
+    if p >= 1:
+        return 1.0 if k == n else 0.0, 1.0
+    log_p, log_q = log(p), log(1 - p)
+    pmf = [exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1) + i * log_p
+               + (n - i) * log_q) for i in range(n + 1)]
+    return min(1.0, sum(pmf[:k + 1])), min(1.0, sum(pmf[k:]))
+
+
 @dataclass(frozen=True)
 class Standing:
     """One station's place in a metric's comparison."""
@@ -61,7 +77,8 @@ class Standing:
     low: float | None = None  # its 95 % interval, in the value's unit
     high: float | None = None
     volume: int | None = None  # the cases it stands on (a rate's denominator)
-    judged: bool = True  # False: too few cases to judge, not ranked
+    judged: bool = True  # False: not ranked, for ``reason``
+    reason: str | None = None  # "few" cases, or no "base" (residents, officers) recorded
     rank: int | None = None  # 1 is best; None when not ranked or no way is better
     # Against the funnel's limits (rates): "better" or "worse" beyond 99.8 %, "better95"
     # or "worse95" beyond 95 % only, None inside them.
@@ -94,38 +111,44 @@ def _standing(kind, better, station_id, m: Measure, per, scale, min_volume,
         interval = wilson(m.numerator or 0, n)
         if interval is None:
             return Standing(station_id, None, volume=0, judged=False)
+        if n < min_volume:
+            return Standing(station_id, m.value, 100 * interval[0], 100 * interval[1], n,
+                            judged=False, reason="few")
         return Standing(station_id, m.value, 100 * interval[0], 100 * interval[1], n,
-                        n >= min_volume, stands_out=_stands_out(m, county_rate, better))
+                        stands_out=_stands_out(m, county_rate, better))
     if kind == MEDIAN:
         n = m.denominator or 0
-        return Standing(station_id, m.value, volume=n, judged=n >= min_volume and
-                        m.value is not None)
+        if m.value is None:
+            return Standing(station_id, None, volume=n, judged=False)
+        return Standing(station_id, m.value, volume=n, judged=n >= min_volume,
+                        reason=None if n >= min_volume else "few")
     if kind == COUNT and m.value is not None:
-        low, high = byar(int(m.value))
+        # Things counted one by one get Poisson's interval; a derived amount (hours of
+        # travel saved) is compared as it is.
+        whole = isinstance(m.value, int) and m.value >= 0
+        low, high = byar(m.value) if whole else (None, None)
+        volume = m.value if whole else None
         if per is None:
-            return Standing(station_id, m.value, low, high, int(m.value))
+            return Standing(station_id, m.value, low, high, volume)
         base = per.get(station_id) or 0
         if base <= 0:
-            return Standing(station_id, None, volume=int(m.value), judged=False)
+            return Standing(station_id, None, volume=volume, judged=False, reason="base")
         factor = scale / base
-        return Standing(station_id, round(m.value * factor, 2), low * factor, high * factor,
-                        int(m.value))
+        return Standing(station_id, round(m.value * factor, 2),
+                        None if low is None else low * factor,
+                        None if high is None else high * factor, volume)
     return Standing(station_id, m.value, judged=m.value is not None)  # money, or nothing
 
 
 def _stands_out(m: Measure, county_rate: float | None, better: str | None) -> str | None:
-    if county_rate is None or not m.denominator:
+    if county_rate is None or not m.denominator or better is None:
         return None
-    p = (m.numerator or 0) / m.denominator
-    for z, suffix in ((Z998, ""), (Z95, "95")):
-        low, high = funnel_limits(county_rate, m.denominator, z)
-        if low <= p <= high:
-            continue
-        above = p > high
-        if better is None:
-            return None
-        good = above == (better == HIGHER)
-        return ("better" if good else "worse") + suffix
+    k, n = m.numerator or 0, m.denominator
+    below, above = binomial_tails(k, n, county_rate)
+    for tail, suffix in ((0.001, ""), (0.025, "95")):  # two-sided 99.8 % and 95 %
+        if min(below, above) < tail:
+            high_side = above < below
+            return ("better" if high_side == (better == HIGHER) else "worse") + suffix
     return None
 
 
@@ -135,8 +158,9 @@ def _ranked(standings: list[Standing], better: str | None) -> list[Standing]:
     judged.sort(key=lambda s: (-s.value if better != LOWER else s.value, s.station_id))
     out, previous, rank = [], None, 0
     for position, s in enumerate(judged, start=1):
-        if s.value != previous:  # ties share a rank: 1, 1, 3
-            rank, previous = position, s.value
+        shown = round(s.value, 1)  # as the page shows it: equal figures, equal ranks
+        if shown != previous:  # ties share a rank: 1, 1, 3
+            rank, previous = position, shown
         out.append(replace(s, rank=rank if better in (HIGHER, LOWER) else None))
     # Too few to judge before nothing to measure; each by its value, then by station.
     rest.sort(key=lambda s: (s.value is None, -(s.value or 0), s.station_id))

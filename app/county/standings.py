@@ -44,22 +44,26 @@ def standings(metric_key: str):
         abort(404)
     plugin, metric = found
     period = Period.parse(request.args.get("period"), default=Period.last_full_month())
-    basis = request.args.get("per") if metric.kind == COUNT else None
-    basis = basis if basis in BASES else "counted"
+    # Counts are compared per 10,000 residents unless asked otherwise: a big station's
+    # raw count says more of its size than of its work.
+    basis = request.args.get("per") if metric.kind == COUNT else "counted"
+    basis = basis if basis in BASES else "residents"
     stations = {s.id: s for s in db.session.scalars(
         select(Station).where(Station.county_id == g.county.id, Station.active.is_(True)))}
     on = switched_on(list(stations.values())).get(plugin.key, {})
-    per, scale = _denominators(basis, list(on))
+    per, scale, incomplete = _denominators(basis, list(on))
     placed = {when: compare(metric.kind, metric.better, _measures(metric, when, on),
                             per=per, scale=scale)
               for when in (period, period.previous(), period.a_year_before())}
-    before = {s.station_id: s.value for s in placed[period.previous()]}
-    a_year = {s.station_id: s.value for s in placed[period.a_year_before()]}
+    # A change only against a figure that could be judged then.
+    before = {s.station_id: s.value for s in placed[period.previous()] if s.judged}
+    a_year = {s.station_id: s.value for s in placed[period.a_year_before()] if s.judged}
     rows = [Row(stations[s.station_id], s, before.get(s.station_id), a_year.get(s.station_id))
             for s in placed[period]]
     return render_template(
         "county/standings.html", plugin=plugin, metric=metric, period=period, rows=rows,
         basis=basis, bases=BASES if metric.kind == COUNT else (), min_volume=MIN_VOLUME,
+        incomplete=incomplete,
         off=[s for s in sorted(stations.values(), key=lambda s: s.name) if s.id not in on])
 
 
@@ -82,12 +86,14 @@ def _measures(metric: Metric, period: Period, on: dict) -> dict[int, Measure]:
             for station_id, values in figures([metric], period, on).items()}
 
 
-def _denominators(basis: str, station_ids: list[int]) -> tuple[dict[int, int] | None, int]:
-    """What counts are compared per (station id -> residents or officers) and per how
-    many of them; (None, 1) to compare them as counted."""
+def _denominators(basis: str, station_ids: list[int]):
+    """What counts are compared per (station id -> residents or officers), per how many
+    of them, and the stations whose residents are only partly recorded (villages without
+    a population figure); (None, 1, set()) to compare them as counted."""
     if basis == "counted":
-        return None, 1
+        return None, 1, set()
     found = profiles(station_ids)
     if basis == "residents":
-        return {i: p.population for i, p in found.items()}, PER_RESIDENTS
-    return {i: p.officers for i, p in found.items()}, 1
+        return ({i: p.population for i, p in found.items()}, PER_RESIDENTS,
+                {i for i, p in found.items() if p.villages_without_population})
+    return {i: p.officers for i, p in found.items()}, 1, set()

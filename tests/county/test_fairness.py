@@ -4,7 +4,15 @@ rate stands out while one that differs by chance does not."""
 
 import pytest
 
-from app.county.fairness import PER_RESIDENTS, Z998, byar, compare, funnel_limits, wilson
+from app.county.fairness import (
+    PER_RESIDENTS,
+    Z998,
+    binomial_tails,
+    byar,
+    compare,
+    funnel_limits,
+    wilson,
+)
 from app.plugin_contract import COUNT, HIGHER, LOWER, MEDIAN, MONEY, RATE, Measure, Metric
 
 
@@ -134,3 +142,38 @@ def test_a_metric_that_contradicts_itself_is_refused_when_declared(declared):
 def test_a_station_at_a_time_metric_cannot_be_a_rate():
     with pytest.raises(TypeError):
         Metric("m.bad", "bad", "", lambda period: 1, kind=RATE, parts=lambda d: (1, 2))
+
+
+def test_standing_out_is_the_exact_binomial_chance_not_the_normal_approximation():
+    # The normal approximation puts 8 of 10 beyond 99.8 % of a 99 % county; the exact
+    # chance of 8 or fewer is 0.4 %: beyond 95 %, not beyond 99.8 %.
+    out = {s.station_id: s for s in compare(RATE, HIGHER, {1: rate(990, 1000), 2: rate(8, 10)})}
+    assert out[2].stands_out == "worse95"
+    below, above = binomial_tails(8, 10, 0.99)
+    assert below == pytest.approx(0.004266, abs=1e-6) and above == pytest.approx(1.0, abs=2e-4)
+
+
+def test_a_station_too_small_to_judge_does_not_stand_out_either():
+    [_, small] = compare(RATE, HIGHER, {1: rate(900, 1000), 2: rate(0, 9)})
+    assert not small.judged and small.reason == "few" and small.stands_out is None
+
+
+def test_a_station_without_residents_recorded_is_not_judged_for_that_reason():
+    [judged, unknown] = compare(COUNT, HIGHER, {1: Measure(4), 2: Measure(19)},
+                                per={1: 1000, 2: 0}, scale=PER_RESIDENTS)
+    assert judged.rank == 1 and (unknown.reason, unknown.volume) == ("base", 19)
+
+
+def test_an_amount_that_is_not_counted_one_by_one_gets_no_poisson_interval():
+    [s] = compare(COUNT, HIGHER, {1: Measure(22.5)})
+    assert (s.value, s.low, s.high, s.volume) == (22.5, None, None, None)
+
+
+def test_figures_equal_as_shown_share_a_rank():
+    standings = compare(MONEY, HIGHER, {1: Measure(16.74), 2: Measure(16.66), 3: Measure(9.0)})
+    assert [s.rank for s in standings] == [1, 1, 3]
+
+
+def test_numbers_that_are_not_a_rate_are_not_judged():
+    [s] = compare(RATE, HIGHER, {1: Measure(None, 5, 3)})
+    assert not s.judged and s.value is None

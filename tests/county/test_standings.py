@@ -145,3 +145,28 @@ def test_the_page_reads_as_many_statements_for_more_stations(make_browser, demo,
                 enable(station, "mediation")
                 db.session.commit()
     assert len(statements_of(app, lead, RATE_PAGE, warm=True)) == few
+
+
+def test_counts_are_compared_per_resident_unless_asked_and_a_year_has_one_change(
+        make_browser, demo):
+    lead = make_browser("county-lead")
+    html = lead.get("/county/demo/dashboard/courtyard.sessions").get_data(as_text=True)
+    assert '<option value="residents" selected>' in html
+    year = lead.get("/county/demo/dashboard/courtyard.sessions?period=2026").get_data(
+        as_text=True)
+    assert "较上期" in year and "较去年同期" not in year  # the year before is the one before
+
+
+def test_a_station_without_residents_recorded_says_so(make_browser, demo, app):
+    from app.ground.models import Village
+
+    def forget():
+        for village in db.session.scalars(select(Village)):
+            village.resident_population = village.registered_population = None
+        db.session.commit()
+
+    within_station(app, "qingshi", forget)
+    html = make_browser("county-lead").get(
+        "/county/demo/dashboard/courtyard.sessions?per=residents").get_data(as_text=True)
+    [qingshi] = [text for slug, _, text in _rows(html) if slug == "qingshi"]
+    assert "人口未登记" in qingshi and "件数太少" not in qingshi
