@@ -170,3 +170,16 @@ def test_a_station_without_residents_recorded_says_so(make_browser, demo, app):
         "/county/demo/dashboard/courtyard.sessions?per=residents").get_data(as_text=True)
     [qingshi] = [text for slug, _, text in _rows(html) if slug == "qingshi"]
     assert "人口未登记" in qingshi and "件数太少" not in qingshi
+
+
+def test_a_quarter_is_compared_with_the_quarter_before(make_browser, liuxi_mediates, app):
+    period = Period.last_full_month()
+    q = (period.start.month + 2) // 3
+    quarter = Period.quarter(period.start.year, q)
+    html = make_browser("county-lead").get(f"{RATE_PAGE}?period={quarter.label}").get_data(
+        as_text=True)
+    assert f"{period.start.year}年第{q}季度" in html
+    assert f'value="{quarter.label}" selected' in html
+    measured = _measured(app, "mediation.rate", quarter)
+    [liuxi] = [text for slug, _, text in _rows(html) if slug == "liuxi"]
+    assert f"{measured['liuxi'].value:.1f}" in liuxi

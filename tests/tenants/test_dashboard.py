@@ -48,11 +48,11 @@ def test_the_default_is_the_last_full_month(make_browser, demo, app):
     in_last_month = sum(d in last for d in held)
     lead = make_browser("county-lead")
     html = lead.get("/county/demo/dashboard").get_data(as_text=True)
-    assert f'value="{last.label}"' in html
+    assert f'value="{last.label}" selected' in html
     assert re.search(
         rf'data-station="dongling" data-metric="courtyard.sessions">{in_last_month}<', html)
     this_month = lead.get(f"/county/demo/dashboard?period={Period.current_month().label}")
-    assert f'value="{Period.current_month().label}"' in this_month.get_data(as_text=True)
+    assert f'value="{Period.current_month().label}" selected' in this_month.get_data(as_text=True)
 
 
 def test_the_demo_stations_each_tell_their_own_story(make_browser, demo):
