@@ -4,8 +4,11 @@ those that truly stand out from the county marked, and each one's change against
 previous period and the same period a year before. Counts can be compared per 10,000
 residents or per officer (the stations' ground).
 
-Three reads of the metric for all stations at once (the period, the one before, a year
-before), whatever the number of stations."""
+Its charts: each station's trend over the last periods (12 months, 8 quarters or 5
+years, the county's own figure among them) and, for a rate, the funnel plot of each
+station's rate against its number of cases with the county's rate and its 95 % and
+99.8 % limits. One read of the metric for all stations at once per period shown (13 for
+a month), whatever the number of stations."""
 
 from dataclasses import dataclass
 
@@ -13,13 +16,21 @@ from flask import abort, g, render_template, request
 from sqlalchemy import select
 
 from app.access import require
-from app.county.fairness import MIN_VOLUME, PER_RESIDENTS, Standing, compare
+from app.county.fairness import (
+    MIN_VOLUME,
+    PER_RESIDENTS,
+    Z95,
+    Z998,
+    Standing,
+    compare,
+    funnel_limits,
+)
 from app.extensions import db
 from app.ground.profile import profiles
 from app.modules import switched_on
 from app.periods import Period
 from app.permissions import COUNTY_VIEW
-from app.plugin_contract import COUNT, Measure, Metric
+from app.plugin_contract import COUNT, MEDIAN, RATE, Measure, Metric
 from app.plugin_host import host
 from tenants.console import bp
 from tenants.models import Station
@@ -52,19 +63,81 @@ def standings(metric_key: str):
         select(Station).where(Station.county_id == g.county.id, Station.active.is_(True)))}
     on = switched_on(list(stations.values())).get(plugin.key, {})
     per, scale, incomplete = _denominators(basis, list(on))
-    placed = {when: compare(metric.kind, metric.better, _measures(metric, when, on),
-                            per=per, scale=scale)
-              for when in (period, period.previous(), period.a_year_before())}
+    trend = _trend_periods(period)
+    measured = {when: _measures(metric, when, on) for when in trend}
+    placed = {when: compare(metric.kind, metric.better, measured[when], per=per, scale=scale)
+              for when in trend}
     # A change only against a figure that could be judged then.
     before = {s.station_id: s.value for s in placed[period.previous()] if s.judged}
     a_year = {s.station_id: s.value for s in placed[period.a_year_before()] if s.judged}
     rows = [Row(stations[s.station_id], s, before.get(s.station_id), a_year.get(s.station_id))
             for s in placed[period]]
+    chart = {"trend": _trend(trend, placed, measured, metric, per, scale, stations),
+             "funnel": _funnel(measured[period], stations) if metric.kind == RATE else None}
     return render_template(
         "county/standings.html", plugin=plugin, metric=metric, period=period, rows=rows,
+        chart=chart,
         basis=basis, bases=BASES if metric.kind == COUNT else (), min_volume=MIN_VOLUME,
         incomplete=incomplete,
         off=[s for s in sorted(stations.values(), key=lambda s: s.name) if s.id not in on])
+
+
+def _trend_periods(period: Period) -> list[Period]:
+    """Oldest first, ending with ``period``; a month's reach back to the same month a year
+    before, so the changes come from the same reads."""
+    count = 5 if period.is_year else (8 if period.is_quarter else 13)
+    out = [period]
+    while len(out) < count:
+        out.append(out[-1].previous())
+    return out[::-1]
+
+
+def _trend(periods, placed, measured, metric, per, scale, stations) -> dict:
+    names = {i: s.name for i, s in stations.items()}
+    series = {}
+    for when in periods:
+        for s in placed[when]:
+            series.setdefault(s.station_id, {})[when] = s.value
+    return {
+        "periods": [p.label for p in periods],
+        "stations": [{"name": names[i], "values": [values.get(p) for p in periods]}
+                     for i, values in sorted(series.items(), key=lambda kv: names[kv[0]])],
+        "county": [_county_figure(metric, measured[p], per, scale) for p in periods],
+    }
+
+
+def _county_figure(metric: Metric, measures: dict[int, Measure], per, scale):
+    """The county's own figure: its pooled rate, its total (per its residents)."""
+    if metric.kind == MEDIAN or not measures:
+        return None
+    if metric.kind == RATE:
+        k = sum(m.numerator or 0 for m in measures.values())
+        n = sum(m.denominator or 0 for m in measures.values())
+        return round(100 * k / n, 1) if n else None
+    values = [m.value for m in measures.values() if m.value is not None]
+    if per is None:
+        return round(sum(values), 1) if values else None
+    base = sum(per.get(i) or 0 for i in measures)
+    return round(sum(values) * scale / base, 2) if base else None
+
+
+def _funnel(measures: dict[int, Measure], stations) -> dict | None:
+    """Each station's (cases, rate) and the county's rate with its limits by volume."""
+    points = [{"name": stations[i].name, "value": [m.denominator, m.value]}
+              for i, m in measures.items() if m.denominator]
+    k = sum(m.numerator or 0 for m in measures.values())
+    n_max = max((m.denominator or 0 for m in measures.values()), default=0)
+    if not points or not n_max:
+        return None
+    p = k / sum(m.denominator or 0 for m in measures.values())
+    volumes = sorted({max(1, round(n_max * 1.1 * (i / 40) ** 2)) for i in range(1, 41)})
+    limits = {}
+    for name, z in (("95", Z95), ("998", Z998)):
+        bounds = [funnel_limits(p, v, z) for v in volumes]
+        pairs = list(zip(volumes, bounds, strict=True))
+        limits[f"low{name}"] = [[v, round(100 * low, 2)] for v, (low, _) in pairs]
+        limits[f"high{name}"] = [[v, round(100 * high, 2)] for v, (_, high) in pairs]
+    return {"points": points, "county": round(100 * p, 1), **limits}
 
 
 def _metric(key: str):

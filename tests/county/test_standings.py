@@ -183,3 +183,49 @@ def test_a_quarter_is_compared_with_the_quarter_before(make_browser, liuxi_media
     measured = _measured(app, "mediation.rate", quarter)
     [liuxi] = [text for slug, _, text in _rows(html) if slug == "liuxi"]
     assert f"{measured['liuxi'].value:.1f}" in liuxi
+
+
+def _chart(html: str) -> dict:
+    import json
+
+    found = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html,
+                      re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_charts_carry_the_figures_of_the_table(make_browser, liuxi_mediates, app):
+    period = Period.last_full_month()
+    html = make_browser("county-lead").get(RATE_PAGE).get_data(as_text=True)
+    chart = _chart(html)
+    assert chart["trend"]["periods"][-1] == period.label and len(chart["trend"]["periods"]) == 13
+    measured = _measured(app, "mediation.rate", period)
+    liuxi = next(s for s in chart["trend"]["stations"] if s["name"] == "柳溪派出所")
+    assert liuxi["values"][-1] == 95.0
+    k = sum(m.numerator for m in measured.values())
+    n = sum(m.denominator for m in measured.values())
+    assert chart["trend"]["county"][-1] == round(100 * k / n, 1) == chart["funnel"]["county"]
+    assert {"name": "柳溪派出所", "value": [20, 95.0]} in chart["funnel"]["points"]
+    for low, high in zip(chart["funnel"]["low998"], chart["funnel"]["high998"], strict=True):
+        assert low[0] == high[0] and low[1] <= chart["funnel"]["county"] <= high[1]
+    assert chart["labels"]["limits998"] == "99.8% 控制限"
+    assert 'src="/static/vendor/echarts/echarts.custom.min.js"' in html
+
+
+def test_a_count_has_a_trend_but_no_funnel(make_browser, demo):
+    chart = _chart(make_browser("county-lead").get(
+        "/county/demo/dashboard/courtyard.sessions").get_data(as_text=True))
+    assert chart["funnel"] is None and chart["trend"]["stations"]
+
+
+def test_station_names_cannot_break_out_of_the_chart_data(make_browser, demo, app):
+    def rename():
+        station = db.session.scalar(select(Station).where(Station.slug == "dongling"))
+        station.name = "</script><script>alert(1)</script>"
+        db.session.commit()
+
+    within_station(app, "dongling", rename)
+    html = make_browser("county-lead").get(
+        "/county/demo/dashboard/courtyard.sessions").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    names = [s["name"] for s in _chart(html)["trend"]["stations"]]
+    assert "</script><script>alert(1)</script>" in names  # told as it is, as data

@@ -25,4 +25,7 @@ def test_county_lead_opens_a_metric_and_compares_per_resident(phone, live_server
     ranks = page.locator("#standings tbody tr[data-rank]").evaluate_all(
         "rows => rows.map(r => r.dataset.rank)")
     assert ranks and ranks[0] == "1"
+    page.locator("#trend-chart svg").wait_for()  # the vendored chart library drew it
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(live_server + "/county/demo/dashboard/appointments.no_show_share?period=2026")
+    page.locator("#funnel-chart svg").wait_for()
