@@ -98,7 +98,9 @@ class Metric:
     None). A rate declares ``parts(data) -> (numerator, denominator)`` instead of a
     ``figure``: its figure is the percentage, None when the denominator is 0. A median
     declares ``volume(data)``, how many cases it is the median of. With them the county
-    compares stations fairly and marks those with too few cases to judge.
+    compares stations fairly and marks those with too few cases to judge. ``drill(period)``
+    names the module's list, filtered to the records the figure counts (a rate: its
+    denominator's), so a figure opens them.
 
         Metric("mediation.rate", _l("Mediation rate"), "%", kind=RATE, better=HIGHER,
                by_station=closed_cases, parts=settled_of_closed)
@@ -115,6 +117,9 @@ class Metric:
     better: str | None = None
     parts: Callable[[Any], tuple[int, int]] | None = None
     volume: Callable[[Any], int] | None = None
+    # The records behind a station's figure: (endpoint of the module's list, its query
+    # arguments) for ``period``; the county's pages link each figure there.
+    drill: Callable[[Period], tuple[str, dict]] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -12,7 +12,7 @@ a month), whatever the number of stations."""
 
 from dataclasses import dataclass
 
-from flask import abort, g, render_template, request
+from flask import abort, g, render_template, request, url_for
 from sqlalchemy import select
 
 from app.access import require
@@ -45,6 +45,7 @@ class Row:
     standing: Standing
     previous: float | int | None  # the figure, as compared, in the period before
     year_before: float | int | None
+    records: str | None  # the module's list of the records behind the figure
 
 
 @bp.get("/dashboard/<metric_key>")
@@ -70,7 +71,10 @@ def standings(metric_key: str):
     # A change only against a figure that could be judged then.
     before = {s.station_id: s.value for s in placed[period.previous()] if s.judged}
     a_year = {s.station_id: s.value for s in placed[period.a_year_before()] if s.judged}
-    rows = [Row(stations[s.station_id], s, before.get(s.station_id), a_year.get(s.station_id))
+    drill = metric.drill(period) if metric.drill else None
+    rows = [Row(stations[s.station_id], s, before.get(s.station_id), a_year.get(s.station_id),
+                url_for(drill[0], station_slug=stations[s.station_id].slug, **drill[1])
+                if drill else None)
             for s in placed[period]]
     chart = {"trend": _trend(trend, placed, measured, metric, per, scale, stations),
              "funnel": _funnel(measured[period], stations) if metric.kind == RATE else None}

@@ -1,15 +1,21 @@
-"""Filtering cases for the list and the export: status, level, kind, village, officer,
-period, and the reminders the daily job prepared (the home card's way to all of them)."""
+"""Filtering cases for the list and the export: status, outcome, level, kind, village,
+officer, the period opened or last closed in, and the reminders the daily job prepared
+(the home card's way to all of them). The county's figures open the list filtered to the
+cases they count."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.plugin_api import Form, Period, Text, fields, length, validate
 
+from .labels import LABELS
 from .models import Case, Reminder
 
 # ``?reminder=``: cases with any reminder, or with one of a kind.
 REMINDER_FILTERS = ("any", "follow_up", "stuck")
+
+
+PERIOD = r"^20\d\d(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
 class CaseFilter(Form):
@@ -21,8 +27,12 @@ class CaseFilter(Form):
     # station's id matches nothing, as every query here is the station's own.
     village_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     officer = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
+    outcome = Text(load_default=None, validate=validate.OneOf(
+        tuple(LABELS["outcome"]), error=_l("Please choose one of the listed options.")))
     period = Text(load_default=None, validate=validate.Regexp(
-        r"^20\d\d(-(0[1-9]|1[0-2]))?$", error=_l("Enter a month as YYYY-MM or a year.")))
+        PERIOD, error=_l("Enter a month as YYYY-MM, a quarter as YYYY-Qn or a year.")))
+    closed = Text(load_default=None, validate=validate.Regexp(
+        PERIOD, error=_l("Enter a month as YYYY-MM, a quarter as YYYY-Qn or a year.")))
     reminder = Text(load_default=None, validate=validate.OneOf(
         REMINDER_FILTERS, error=_l("Please choose one of the listed options.")))
 
@@ -39,9 +49,15 @@ def filtered(data: dict):
         query = query.where(Case.village_id == data["village_id"])
     if data.get("officer"):
         query = query.where(Case.officer_id == data["officer"])
+    if data.get("outcome"):
+        query = query.where(Case.outcome == data["outcome"])
     if data.get("period"):
         period = Period.parse(data["period"])
         query = query.where(Case.opened_on >= period.start, Case.opened_on < period.end)
+    if data.get("closed"):  # its last close, as the county's figures count it
+        period = Period.parse(data["closed"])
+        query = query.where(Case.status == "closed", Case.closed_on >= period.start,
+                            Case.closed_on < period.end)
     if data.get("reminder"):
         reminded = select(Reminder.case_id)
         if data["reminder"] != "any":

@@ -19,6 +19,20 @@ from app.plugin_api import HIGHER, LOWER, MEDIAN, RATE, Metric, Period, counted,
 
 from .models import CLOSED, CRIMINAL, SETTLED_OUTCOMES, Case, not_kept
 
+LIST = "plugin_mediation.index"
+
+
+def opened_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"period": period.label}
+
+
+def closed_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"closed": period.label}
+
+
+def turned_criminal_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"closed": period.label, "outcome": CRIMINAL}
+
 
 def received_by_station(period: Period, stations) -> dict[int, int]:
     return counted(Case, stations, Case.opened_on, period)
@@ -87,9 +101,10 @@ def grudges_settled(c: Closed) -> int:
 
 METRICS = (
     Metric("mediation.received", _l("Cases received"), _l("cases"),
-           by_station=received_by_station),  # disputes arise: neither way is better
+           by_station=received_by_station, drill=opened_in),  # neither way is better
     Metric("mediation.rate", _l("Mediation rate"), "%",
            by_station=closed_cases, kind=RATE, parts=settled_of_closed, better=HIGHER,
+           drill=closed_in,
            description=_l("Closed with an agreement or settled, of all cases closed in the "
                           "period.")),
     Metric("mediation.first_level", _l("Settled at the first level"), "%",
@@ -99,9 +114,10 @@ METRICS = (
                           "first level.")),
     Metric("mediation.median_days", _l("Median days to close"), _l("days"),
            by_station=closed_cases, figure=median_days_to_close, kind=MEDIAN,
-           volume=closed_count, better=LOWER),
+           volume=closed_count, better=LOWER, drill=closed_in),
     Metric("mediation.criminal", _l("Turned criminal"), _l("cases"),
            by_station=closed_cases, figure=turned_criminal, better=LOWER,
+           drill=turned_criminal_in,
            description=_l("Civil disputes that became criminal cases (民转刑); the aim is "
                           "none.")),
     Metric("mediation.grudges", _l("Long-standing grudges settled"), _l("cases"),

@@ -229,3 +229,23 @@ def test_station_names_cannot_break_out_of_the_chart_data(make_browser, demo, ap
     assert "<script>alert(1)" not in html
     names = [s["name"] for s in _chart(html)["trend"]["stations"]]
     assert "</script><script>alert(1)</script>" in names  # told as it is, as data
+
+
+def test_a_figure_opens_the_records_it_counts(make_browser, liuxi_mediates):
+    lead = make_browser("county-lead")
+    html = lead.get(RATE_PAGE).get_data(as_text=True)
+    label = Period.last_full_month().label
+    link = f'href="/s/liuxi/mediation/?closed={label}"'
+    assert link in html
+    listed = lead.get(f"/s/liuxi/mediation/?closed={label}").get_data(as_text=True)
+    assert len(set(re.findall(r'href="/s/liuxi/mediation/cases/(\d+)"', listed))) == 20
+    assert f'value="{label}"' in listed  # the filter is set where a user can see it
+    criminal = lead.get("/county/demo/dashboard/mediation.criminal").get_data(as_text=True)
+    assert f'href="/s/liuxi/mediation/?closed={label}&amp;outcome=criminal"' in criminal
+    none = lead.get(f"/s/liuxi/mediation/?closed={label}&outcome=criminal")
+    assert "/s/liuxi/mediation/cases/" not in none.get_data(as_text=True)
+
+
+def test_a_closed_in_filter_that_is_not_a_period_says_so(make_browser, liuxi_mediates):
+    answer = make_browser("liuxi-admin").get("/s/liuxi/mediation/?closed=yesterday")
+    assert answer.status_code == 400 and "YYYY-Qn" in answer.get_data(as_text=True)

@@ -92,6 +92,10 @@ def test_declares_itself_fully(app, key):
             assert metric.key.startswith(f"{key}.") and str(metric.label) and callable(
                 metric.compute)
             assert metric.kind in KINDS, metric.key  # the county compares it by its kind
+            if metric.drill:  # the records behind a figure are one of its own lists
+                endpoint, args = metric.drill(Period.current_month())
+                assert endpoint in endpoints and endpoint.startswith(f"plugin_{key}.")
+                assert all(isinstance(v, str) for v in args.values()), metric.key
         for job in plugin.jobs:
             assert job.key.startswith(f"{key}.") and CRON.match(job.cron) and callable(job.func)
         assert callable(plugin.demo_data)
