@@ -104,6 +104,12 @@ def one_of(choices):
     return validate.OneOf(list(choices), error=_l("Please choose one of the listed options."))
 
 
+def period_pattern():
+    """A period typed as ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY`` (:class:`app.periods.Period`)."""
+    return validate.Regexp(r"^20\d\d(-(0[1-9]|1[0-2])|-Q[1-4])?$", error=_l(
+        "Enter a month as YYYY-MM, a quarter as YYYY-Qn or a year."))
+
+
 # An empty number, date or choice box in a form means "not given", not "invalid".
 _BLANK_IS_MISSING = (fields.Number, fields.Date, fields.DateTime, fields.Time, fields.Boolean)
 

@@ -41,6 +41,7 @@ from app.forms import (
     length,
     load,
     one_of,
+    period_pattern,
     validate,
 )
 from app.ground.fields import ForceField, GridField, PlaceField, VillageField
@@ -126,8 +127,9 @@ __all__ = [
     "local_today", "mask", "may_reveal", "members", "migration_add_force",
     "migration_rebuilt_keeping_rows", "migration_text_from_villages",
     "migration_villages_first", "migration_villages_from_text", "one_of", "outbox_messages",
-    "paginate", "place_foreign_key", "places", "public_blueprint", "queue_message",
-    "rate_limit", "require", "reveal", "role_from_word", "role_label", "safe_cell", "settings",
+    "paginate", "period_pattern", "place_foreign_key", "places", "public_blueprint",
+    "queue_message", "rate_limit", "require", "reveal", "role_from_word", "role_label",
+    "safe_cell", "settings",
     "tenant_foreign_key", "user_names", "utcnow", "validate", "village_choices",
     "village_foreign_key", "village_names", "village_order", "villages",
 ]

@@ -12,6 +12,16 @@ from app.plugin_api import HIGHER, LOWER, MEDIAN, RATE, Metric, Period, counted,
 
 from .models import RESOLVED, Concern, Session
 
+LIST = "plugin_courtyard.concerns"
+
+
+def raised_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"status": "all", "raised": period.label}
+
+
+def resolved_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"status": "all", "resolved": period.label}
+
 
 def sessions_held(period: Period, stations) -> dict[int, int]:
     return counted(Session, stations, Session.held_on, period)
@@ -71,13 +81,14 @@ METRICS = (
     Metric("courtyard.sessions", _l("Sessions held"), _l("sessions"), by_station=sessions_held,
            better=HIGHER),
     Metric("courtyard.concerns", _l("Concerns raised"), _l("concerns"),
-           by_station=concerns, figure=concerns_raised),  # more heard is neither
+           by_station=concerns, figure=concerns_raised, drill=raised_in),  # neither way
     Metric("courtyard.resolved_share", _l("Share resolved"), "%",
            by_station=concerns, kind=RATE, parts=resolved_of_raised, better=HIGHER,
+           drill=raised_in,
            description=_l("Of the concerns raised in the period, the share resolved so far.")),
     Metric("courtyard.median_days", _l("Median days to resolve"), _l("days"),
            by_station=concerns, figure=median_days_to_resolve, kind=MEDIAN,
-           volume=resolved_count, better=LOWER,
+           volume=resolved_count, better=LOWER, drill=resolved_in,
            description=_l("Of the concerns resolved in the period, the median days from "
                           "session to result.")),
 )

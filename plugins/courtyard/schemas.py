@@ -16,12 +16,21 @@ from app.plugin_api import (
     length,
     local_today,
     one_of,
+    period_pattern,
     validate,
 )
 
 from .models import CLOSED, IN_PROGRESS, RESOLVED
 
 DEFAULT_CATEGORIES = ["烦心事", "揪心事", "暖心事"]
+
+
+class ConcernFilter(Form):
+    """The concerns list's periods: raised in one, resolved in one (the county's figures
+    open the list filtered so)."""
+
+    raised = Text(load_default=None, validate=period_pattern())
+    resolved = Text(load_default=None, validate=period_pattern())
 
 _recent = validate.Range(
     date(2000, 1, 1), date(2100, 12, 31), error=_l("Please enter a date between 2000 and 2100.")

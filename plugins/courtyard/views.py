@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.plugin_api import (
@@ -47,7 +47,7 @@ from .models import (
     Point,
     Session,
 )
-from .schemas import ConcernForm, PointForm, ProgressForm, SessionForm
+from .schemas import ConcernFilter, ConcernForm, PointForm, ProgressForm, SessionForm
 
 KEY = "courtyard"
 VIEW, RECORD, POINTS = "courtyard.view", "courtyard.record", "courtyard.points"
@@ -258,12 +258,21 @@ def concerns():
     category = request.args.get("category")
     if category:
         query = query.where(Concern.category == category)
-    page = paginate(query)
+    periods, errors = load(ConcernFilter(), {k: request.args.get(k) or None
+                                              for k in ("raised", "resolved")})
+    if periods and periods["raised"]:
+        raised = Period.parse(periods["raised"])
+        query = query.where(Concern.raised_on >= raised.start, Concern.raised_on < raised.end)
+    if periods and periods["resolved"]:  # resolved (not closed otherwise) in the period
+        resolved = Period.parse(periods["resolved"])
+        query = query.where(Concern.status == RESOLVED, Concern.finished_on >= resolved.start,
+                            Concern.finished_on < resolved.end)
+    page = paginate(query.where(false()) if errors else query)  # a bad period lists none
     return render_template(
         "courtyard/concerns.html", concerns=page, page=page, status=status,
         category=category, categories=settings(KEY)["categories"],
-        people=user_names(c.owner_id for c in page),
-    )
+        people=user_names(c.owner_id for c in page), errors=errors,
+    ), (400 if errors else 200)
 
 
 @bp.get("/concerns/<int:concern_id>")

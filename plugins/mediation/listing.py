@@ -6,16 +6,13 @@ cases they count."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.plugin_api import Form, Period, Text, fields, length, validate
+from app.plugin_api import Form, Period, Text, fields, length, period_pattern, validate
 
 from .labels import LABELS
 from .models import Case, Reminder
 
 # ``?reminder=``: cases with any reminder, or with one of a kind.
 REMINDER_FILTERS = ("any", "follow_up", "stuck")
-
-
-PERIOD = r"^20\d\d(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
 class CaseFilter(Form):
@@ -29,10 +26,8 @@ class CaseFilter(Form):
     officer = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     outcome = Text(load_default=None, validate=validate.OneOf(
         tuple(LABELS["outcome"]), error=_l("Please choose one of the listed options.")))
-    period = Text(load_default=None, validate=validate.Regexp(
-        PERIOD, error=_l("Enter a month as YYYY-MM, a quarter as YYYY-Qn or a year.")))
-    closed = Text(load_default=None, validate=validate.Regexp(
-        PERIOD, error=_l("Enter a month as YYYY-MM, a quarter as YYYY-Qn or a year.")))
+    period = Text(load_default=None, validate=period_pattern())
+    closed = Text(load_default=None, validate=period_pattern())
     reminder = Text(load_default=None, validate=validate.OneOf(
         REMINDER_FILTERS, error=_l("Please choose one of the listed options.")))
 

@@ -249,3 +249,21 @@ def test_a_figure_opens_the_records_it_counts(make_browser, liuxi_mediates):
 def test_a_closed_in_filter_that_is_not_a_period_says_so(make_browser, liuxi_mediates):
     answer = make_browser("liuxi-admin").get("/s/liuxi/mediation/?closed=yesterday")
     assert answer.status_code == 400 and "YYYY-Qn" in answer.get_data(as_text=True)
+
+
+def test_a_courtyard_figure_opens_the_concerns_it_counts(make_browser, demo, app):
+    lead = make_browser("county-lead")
+    period = Period.last_full_month()
+    html = lead.get("/county/demo/dashboard/courtyard.resolved_share").get_data(as_text=True)
+    link = f"/s/dongling/courtyard/concerns?status=all&amp;raised={period.label}"
+    assert f'href="{link}"' in html
+    listed = lead.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    m = _measured(app, "courtyard.resolved_share", period)["dongling"]
+    assert len(set(re.findall(r'/s/dongling/courtyard/concerns/(\d+)"', listed))) == \
+        min(m.denominator, 50)
+    resolved = lead.get(f"/s/dongling/courtyard/concerns?status=all&resolved={period.label}")
+    days = _measured(app, "courtyard.median_days", period)["dongling"]
+    assert len(set(re.findall(r'/s/dongling/courtyard/concerns/(\d+)"',
+                              resolved.get_data(as_text=True)))) == min(days.denominator, 50)
+    wrong = lead.get("/s/dongling/courtyard/concerns?raised=last-week")
+    assert wrong.status_code == 400 and "YYYY-Qn" in wrong.get_data(as_text=True)
