@@ -54,6 +54,21 @@ def finished(period: Period, stations) -> dict[int, Finished]:
     return out
 
 
+LIST = "plugin_backpack.index"
+
+
+def done_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"status": DONE, "finished": period.label}
+
+
+def cannot_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"status": CANNOT, "finished": period.label}
+
+
+def delivered_in(period: Period) -> tuple[str, dict]:
+    return LIST, {"status": "all", "delivered": period.label}
+
+
 def services_done(f: Finished) -> int:
     return len(f.done)
 
@@ -87,21 +102,22 @@ def could_not_be_done(f: Finished) -> int:
 
 METRICS = (
     Metric("backpack.done", _l("Home services done"), _l("services"),
-           by_station=finished, figure=services_done, better=HIGHER),
+           by_station=finished, figure=services_done, better=HIGHER, drill=done_in),
     Metric("backpack.delivered", _l("Certificates delivered"), _l("certificates"),
-           by_station=finished, figure=certificates_delivered, better=HIGHER),
+           by_station=finished, figure=certificates_delivered, better=HIGHER,
+           drill=delivered_in),
     Metric("backpack.median_days", _l("Median days from request to done"), _l("days"),
            by_station=finished, figure=median_days_to_done, kind=MEDIAN, volume=done_count,
-           better=LOWER,
+           better=LOWER, drill=done_in,
            description=_l("Of the requests done in the period, the median days from the "
                           "request to the day nothing remained.")),
     Metric("backpack.trips_saved", _l("Trips saved"), _l("trips"),
-           by_station=finished, figure=trips_saved, better=HIGHER,
+           by_station=finished, figure=trips_saved, better=HIGHER, drill=done_in,
            description=_l("One per home service done, one more when its certificate was "
                           "delivered to the home.")),
     Metric("backpack.hours_saved", _l("Hours of travel saved"), _l("hours"),
-           by_station=finished, figure=hours_saved, better=HIGHER,
+           by_station=finished, figure=hours_saved, better=HIGHER, drill=done_in,
            description=_l("Trips saved times the station's typical round trip (a setting).")),
     Metric("backpack.cannot_be_done", _l("Requests that could not be done"), _l("requests"),
-           by_station=finished, figure=could_not_be_done, better=LOWER),
+           by_station=finished, figure=could_not_be_done, better=LOWER, drill=cannot_in),
 )

@@ -16,6 +16,7 @@ from app.plugin_api import (
     length,
     local_today,
     one_of,
+    period_pattern,
     validate,
 )
 
@@ -134,3 +135,11 @@ class FollowUpForm(Form):
 
 class CannotForm(Form):
     reason = Text(required=True, validate=length(2000))
+
+
+class RequestFilter(Form):
+    """The requests list's periods: finished (done or not possible) in one, certificate
+    delivered in one (the county's figures open the list filtered so)."""
+
+    finished = Text(load_default=None, validate=period_pattern())
+    delivered = Text(load_default=None, validate=period_pattern())

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select
 from sqlalchemy.orm import selectinload
 
 from app.plugin_api import (
@@ -41,6 +41,7 @@ from .schemas import (
     CannotForm,
     DeliveryForm,
     FollowUpForm,
+    RequestFilter,
     RequestForm,
     ScheduleForm,
     VisitForm,
@@ -96,12 +97,20 @@ def index():
         query = query.where(HomeRequest.status.in_(OPEN))
     elif status in STATUSES:
         query = query.where(HomeRequest.status == status)
-    page = paginate(query)
+    periods, errors = load(RequestFilter(), {k: request.args.get(k) or None
+                                              for k in ("finished", "delivered")})
+    for name, column in (("finished", HomeRequest.finished_on),
+                         ("delivered", HomeRequest.delivered_on)):
+        if periods and periods[name]:
+            within = Period.parse(periods[name])
+            query = query.where(column >= within.start, column < within.end)
+    page = paginate(query.where(false()) if errors else query)  # a bad period lists none
     return render_template(
         "backpack/index.html", period=period, figures=[(m, m.compute(period)) for m in METRICS],
-        requests=page, page=page, status=status,
+        requests=page, page=page, status=status, errors=errors,
+        within={k: v for k, v in (periods or {}).items() if v},
         people=user_names(r.officer_id for r in page),
-    )
+    ), (400 if errors else 200)
 
 
 @bp.get("/deliveries")

@@ -267,3 +267,18 @@ def test_a_courtyard_figure_opens_the_concerns_it_counts(make_browser, demo, app
                               resolved.get_data(as_text=True)))) == min(days.denominator, 50)
     wrong = lead.get("/s/dongling/courtyard/concerns?raised=last-week")
     assert wrong.status_code == 400 and "YYYY-Qn" in wrong.get_data(as_text=True)
+
+
+def test_a_backpack_figure_opens_the_requests_it_counts(make_browser, demo, app):
+    lead = make_browser("county-lead")
+    period = Period.last_full_month()
+    html = lead.get("/county/demo/dashboard/backpack.done").get_data(as_text=True)
+    link = f"/s/dongling/backpack/?status=done&amp;finished={period.label}"
+    assert f'href="{link}"' in html
+    listed = lead.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    done = _measured(app, "backpack.done", period)["dongling"].value
+    assert len(set(re.findall(r'/s/dongling/backpack/requests/(\d+)"', listed))) == \
+        min(done, 50) and done
+    assert "data-within" in listed
+    wrong = lead.get("/s/dongling/backpack/?finished=2026-Q9")
+    assert wrong.status_code == 400 and "YYYY-Qn" in wrong.get_data(as_text=True)
