@@ -47,6 +47,11 @@ def liuxi_mediates(make_browser, demo, app):
     within_station(app, "liuxi", add)
 
 
+def _listed(html: str, records: str) -> int:
+    """How many records a module's list shows (links to ``records``/<id>)."""
+    return len(set(re.findall(rf'href="{re.escape(records)}/(\d+)"', html)))
+
+
 def _measured(app, key, period):
     """What the metric itself says of each demo station, in the county's context."""
     with app.app_context():
@@ -238,7 +243,7 @@ def test_a_figure_opens_the_records_it_counts(make_browser, liuxi_mediates):
     link = f'href="/s/liuxi/mediation/?closed={label}"'
     assert link in html
     listed = lead.get(f"/s/liuxi/mediation/?closed={label}").get_data(as_text=True)
-    assert len(set(re.findall(r'href="/s/liuxi/mediation/cases/(\d+)"', listed))) == 20
+    assert _listed(listed, "/s/liuxi/mediation/cases") == 20
     assert f'value="{label}"' in listed  # the filter is set where a user can see it
     criminal = lead.get("/county/demo/dashboard/mediation.criminal").get_data(as_text=True)
     assert f'href="/s/liuxi/mediation/?closed={label}&amp;outcome=criminal"' in criminal
@@ -259,12 +264,11 @@ def test_a_courtyard_figure_opens_the_concerns_it_counts(make_browser, demo, app
     assert f'href="{link}"' in html
     listed = lead.get(link.replace("&amp;", "&")).get_data(as_text=True)
     m = _measured(app, "courtyard.resolved_share", period)["dongling"]
-    assert len(set(re.findall(r'/s/dongling/courtyard/concerns/(\d+)"', listed))) == \
-        min(m.denominator, 50)
+    assert _listed(listed, "/s/dongling/courtyard/concerns") == min(m.denominator, 50)
     resolved = lead.get(f"/s/dongling/courtyard/concerns?status=all&resolved={period.label}")
     days = _measured(app, "courtyard.median_days", period)["dongling"]
-    assert len(set(re.findall(r'/s/dongling/courtyard/concerns/(\d+)"',
-                              resolved.get_data(as_text=True)))) == min(days.denominator, 50)
+    assert _listed(resolved.get_data(as_text=True), "/s/dongling/courtyard/concerns") == \
+        min(days.denominator, 50)
     wrong = lead.get("/s/dongling/courtyard/concerns?raised=last-week")
     assert wrong.status_code == 400 and "YYYY-Qn" in wrong.get_data(as_text=True)
 
@@ -277,8 +281,7 @@ def test_a_backpack_figure_opens_the_requests_it_counts(make_browser, demo, app)
     assert f'href="{link}"' in html
     listed = lead.get(link.replace("&amp;", "&")).get_data(as_text=True)
     done = _measured(app, "backpack.done", period)["dongling"].value
-    assert len(set(re.findall(r'/s/dongling/backpack/requests/(\d+)"', listed))) == \
-        min(done, 50) and done
+    assert _listed(listed, "/s/dongling/backpack/requests") == min(done, 50) and done
     assert "data-within" in listed
     wrong = lead.get("/s/dongling/backpack/?finished=2026-Q9")
     assert wrong.status_code == 400 and "YYYY-Qn" in wrong.get_data(as_text=True)
