@@ -106,7 +106,7 @@ def one_of(choices):
 
 def period_pattern():
     """A period typed as ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY`` (:class:`app.periods.Period`)."""
-    return validate.Regexp(r"^20\d\d(-(0[1-9]|1[0-2])|-Q[1-4])?$", error=_l(
+    return validate.Regexp(r"^20\d\d(-(0[1-9]|1[0-2])|-Q[1-4])?\Z", error=_l(
         "Enter a month as YYYY-MM, a quarter as YYYY-Qn or a year."))
 
 

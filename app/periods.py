@@ -48,6 +48,11 @@ class Period:
               default: Period | None = None) -> Period:
         """``YYYY-MM`` (a month), ``YYYY-Qn`` (a quarter) or ``YYYY`` (a year); ``default``
         (the current month unless given) otherwise."""
+        return cls.read(text) or default or cls.current_month(today)
+
+    @classmethod
+    def read(cls, text: str | None) -> Period | None:
+        """The period ``text`` names, or None when it names none."""
         text = (text or "").strip()
         if re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", text):
             return cls.month(int(text[:4]), int(text[5:]))
@@ -55,7 +60,7 @@ class Period:
             return cls.quarter(int(text[:4]), int(text[6]))
         if re.fullmatch(r"20\d\d", text):
             return cls(date(int(text), 1, 1), date(int(text) + 1, 1, 1))
-        return default or cls.current_month(today)
+        return None
 
     @property
     def label(self) -> str:

@@ -33,7 +33,9 @@ class Column:
 @require(COUNTY_VIEW)
 def dashboard():
     # Early in a month the current one is nearly empty: compare the last full month.
-    period = Period.parse(request.args.get("period"), default=Period.last_full_month())
+    asked = request.args.get("period")
+    period = Period.parse(asked, default=Period.last_full_month())
+    unknown = asked if asked and Period.read(asked) is None else None
     columns = [Column(p.name, m) for p in host().plugins.values() for m in p.metrics]
     # The header's module cells, in the columns' own order (not sorted by name, which
     # differs between languages and would put headings over the wrong figures).
@@ -50,4 +52,4 @@ def dashboard():
                 values[station_id].update(figured)
     rows = [(station, values[station.id]) for station in stations]
     return render_template("county/dashboard.html", period=period, columns=columns,
-                           groups=groups, rows=rows)
+                           groups=groups, rows=rows, unknown=unknown)

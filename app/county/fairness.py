@@ -9,8 +9,9 @@ limits of the funnel plot around the county's rate, and ranks.
 - Whether a station stands out from the county's pooled rate p is the exact binomial
   chance of a result at least as far from p with its n cases (Spiegelhalter's funnel
   plots, two-sided 95 % and 99.8 %): beyond 99.8 % it truly stands out, within it the
-  difference may be chance as far as its volume can tell. The plot's drawn limits use the
-  normal approximation p ± z·√(p(1−p)/n).
+  difference may be chance as far as its volume can tell. The funnel plot draws the same
+  limits (:func:`binomial_limits`), so a dot outside its lines is a station marked as
+  standing out, and no other.
 """
 
 from collections.abc import Mapping
@@ -20,7 +21,6 @@ from math import exp, lgamma, log, sqrt
 from app.plugin_contract import COUNT, HIGHER, LOWER, MEDIAN, RATE, Measure
 
 Z95 = 1.959964
-Z998 = 3.090232
 # Fewer cases than this under a rate or a median: too few to judge, not ranked.
 MIN_VOLUME = 10
 PER_RESIDENTS = 10_000
@@ -48,24 +48,39 @@ def byar(count: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, low), high
 
 
-def funnel_limits(p: float, n: int, z: float) -> tuple[float, float]:
-    """The funnel plot's limits (0..1) around the county's proportion ``p`` at volume n."""
-    if n <= 0:
-        return 0.0, 1.0
-    half = z * sqrt(p * (1 - p) / n)
-    return max(0.0, p - half), min(1.0, p + half)
+def _pmf(n: int, p: float) -> list[float]:
+    if p <= 0:
+        return [1.0] + [0.0] * n
+    if p >= 1:
+        return [0.0] * n + [1.0]
+    log_p, log_q = log(p), log(1 - p)
+    return [exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1) + i * log_p
+                + (n - i) * log_q) for i in range(n + 1)]
 
 
 def binomial_tails(k: int, n: int, p: float) -> tuple[float, float]:
     """P(X ≤ k) and P(X ≥ k) for X ~ Binomial(n, p), exactly (summed in logs)."""
-    if p <= 0:
-        return 1.0, 1.0 if k == 0 else 0.0
-    if p >= 1:
-        return 1.0 if k == n else 0.0, 1.0
-    log_p, log_q = log(p), log(1 - p)
-    pmf = [exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1) + i * log_p
-               + (n - i) * log_q) for i in range(n + 1)]
+    pmf = _pmf(n, p)
     return min(1.0, sum(pmf[:k + 1])), min(1.0, sum(pmf[k:]))
+
+
+def binomial_limits(p: float, n: int, tail: float) -> tuple[float, float]:
+    """The funnel's limits (0..1) at volume n: the lowest and highest share k/n that are
+    not beyond ``tail`` on their side (a station strictly outside them stands out)."""
+    pmf = _pmf(n, p)
+    below, low = 0.0, 0
+    for k, mass in enumerate(pmf):
+        below += mass
+        if below >= tail:
+            low = k
+            break
+    above, high = 0.0, n
+    for k in range(n, -1, -1):
+        above += pmf[k]
+        if above >= tail:
+            high = k
+            break
+    return low / n, high / n
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ those that truly stand out from the county marked, and each one's change against
 previous period and the same period a year before. Counts can be compared per 10,000
 residents or per officer (the stations' ground).
 
-Its charts: each station's trend over the last periods (12 months, 8 quarters or 5
+Its charts: each station's trend over the last periods (13 months, 8 quarters or 5
 years, the county's own figure among them) and, for a rate, the funnel plot of each
 station's rate against its number of cases with the county's rate and its 95 % and
 99.8 % limits. One read of the metric for all stations at once per period shown (13 for
@@ -16,15 +16,7 @@ from flask import abort, g, render_template, request, url_for
 from sqlalchemy import select
 
 from app.access import require
-from app.county.fairness import (
-    MIN_VOLUME,
-    PER_RESIDENTS,
-    Z95,
-    Z998,
-    Standing,
-    compare,
-    funnel_limits,
-)
+from app.county.fairness import MIN_VOLUME, PER_RESIDENTS, Standing, binomial_limits, compare
 from app.extensions import db
 from app.ground.profile import profiles
 from app.modules import switched_on
@@ -55,7 +47,9 @@ def standings(metric_key: str):
     if found is None:
         abort(404)
     plugin, metric = found
-    period = Period.parse(request.args.get("period"), default=Period.last_full_month())
+    asked = request.args.get("period")
+    period = Period.parse(asked, default=Period.last_full_month())
+    unknown = asked if asked and Period.read(asked) is None else None
     # Counts are compared per 10,000 residents unless asked otherwise: a big station's
     # raw count says more of its size than of its work.
     basis = request.args.get("per") if metric.kind == COUNT else "counted"
@@ -80,7 +74,7 @@ def standings(metric_key: str):
              "funnel": _funnel(measured[period], stations) if metric.kind == RATE else None}
     return render_template(
         "county/standings.html", plugin=plugin, metric=metric, period=period, rows=rows,
-        chart=chart,
+        chart=chart, unknown=unknown,
         basis=basis, bases=BASES if metric.kind == COUNT else (), min_volume=MIN_VOLUME,
         incomplete=incomplete,
         off=[s for s in sorted(stations.values(), key=lambda s: s.name) if s.id not in on])
@@ -104,6 +98,7 @@ def _trend(periods, placed, measured, metric, per, scale, stations) -> dict:
             series.setdefault(s.station_id, {})[when] = s.value
     return {
         "periods": [p.label for p in periods],
+        "names": [p.name for p in periods],
         "stations": [{"name": names[i], "values": [values.get(p) for p in periods]}
                      for i, values in sorted(series.items(), key=lambda kv: names[kv[0]])],
         "county": [_county_figure(metric, measured[p], per, scale) for p in periods],
@@ -121,8 +116,11 @@ def _county_figure(metric: Metric, measures: dict[int, Measure], per, scale):
     values = [m.value for m in measures.values() if m.value is not None]
     if per is None:
         return round(sum(values), 1) if values else None
-    base = sum(per.get(i) or 0 for i in measures)
-    return round(sum(values) * scale / base, 2) if base else None
+    # Only the stations with a base recorded: the others are not compared either.
+    counted = {i: m.value for i, m in measures.items()
+               if m.value is not None and (per.get(i) or 0) > 0}
+    base = sum(per[i] for i in counted)
+    return round(sum(counted.values()) * scale / base, 2) if base else None
 
 
 def _funnel(measures: dict[int, Measure], stations) -> dict | None:
@@ -136,8 +134,8 @@ def _funnel(measures: dict[int, Measure], stations) -> dict | None:
     p = k / sum(m.denominator or 0 for m in measures.values())
     volumes = sorted({max(1, round(n_max * 1.1 * (i / 40) ** 2)) for i in range(1, 41)})
     limits = {}
-    for name, z in (("95", Z95), ("998", Z998)):
-        bounds = [funnel_limits(p, v, z) for v in volumes]
+    for name, tail in (("95", 0.025), ("998", 0.001)):  # the badges' own test
+        bounds = [binomial_limits(p, v, tail) for v in volumes]
         pairs = list(zip(volumes, bounds, strict=True))
         limits[f"low{name}"] = [[v, round(100 * low, 2)] for v, (low, _) in pairs]
         limits[f"high{name}"] = [[v, round(100 * high, 2)] for v, (_, high) in pairs]

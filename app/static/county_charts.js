@@ -18,17 +18,19 @@
 
   if (chart.trend) {
     var series = chart.trend.stations.map(function (s) {
-      return { name: s.name, type: "line", data: s.values, symbolSize: 6, showSymbol: true,
-               showAllSymbol: true };
+      return { name: s.name, type: "line", data: s.values, symbol: "circle", symbolSize: 7,
+               showSymbol: true, showAllSymbol: true, clip: false };
     });
-    series.push({ name: labels.county, type: "line", data: chart.trend.county, showSymbol: true,
-                  showAllSymbol: true, lineStyle: { width: 3, type: "dashed" },
-                  itemStyle: { color: "#212529" } });
+    if (chart.trend.county.some(function (v) { return v != null; })) {  // not for a median
+      series.push({ name: labels.county, type: "line", data: chart.trend.county,
+                    symbol: "circle", symbolSize: 7, showSymbol: true, showAllSymbol: true,
+                    lineStyle: { width: 3, type: "dashed" }, itemStyle: { color: "#212529" } });
+    }
     draw("trend-chart", {
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v; } },
       legend: { type: "scroll", bottom: 0 },
       grid: { left: 48, right: 16, top: 16, bottom: 64 },
-      xAxis: { type: "category", data: chart.trend.periods },
+      xAxis: { type: "category", data: chart.trend.names },
       yAxis: { type: "value" },
       series: series
     });
@@ -47,8 +49,8 @@
         trigger: "item",
         formatter: function (p) {
           if (p.seriesType !== "scatter") { return ""; }
-          return escape(p.name) + "<br>" + p.value[1] + " % · " + p.value[0] + " " +
-            escape(labels.cases);
+          return escape(p.name) + "<br>" + p.value[1] + " % · " + escape(labels.cases) + " " +
+            p.value[0];
         }
       },
       legend: { bottom: 0, data: [labels.stations, labels.limits95, labels.limits998] },
@@ -58,6 +60,7 @@
                max: 100 },
       series: [
         { name: labels.stations, type: "scatter", data: f.points, symbolSize: 11,
+          label: { show: true, position: "right", fontSize: 11, formatter: "{b}" },
           markLine: { silent: true, symbol: "none", lineStyle: { color: "#0d6efd" },
                       label: { position: "insideStartTop",
                                formatter: labels.county + " " + f.county + " %" },

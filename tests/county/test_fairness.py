@@ -6,11 +6,10 @@ import pytest
 
 from app.county.fairness import (
     PER_RESIDENTS,
-    Z998,
+    binomial_limits,
     binomial_tails,
     byar,
     compare,
-    funnel_limits,
     wilson,
 )
 from app.plugin_contract import COUNT, HIGHER, LOWER, MEDIAN, MONEY, RATE, Measure, Metric
@@ -46,8 +45,18 @@ def test_byar_is_close_to_the_exact_poisson_interval(count, low, high):
 
 
 def test_the_funnel_narrows_as_the_volume_grows():
-    wide, narrow = funnel_limits(0.9, 10, Z998), funnel_limits(0.9, 1000, Z998)
+    wide, narrow = binomial_limits(0.9, 10, 0.001), binomial_limits(0.9, 1000, 0.001)
     assert wide[0] < narrow[0] < 0.9 < narrow[1] < wide[1] <= 1.0
+
+
+@pytest.mark.parametrize("n", [10, 20, 27, 40, 100])
+def test_a_dot_outside_the_funnel_is_a_station_that_stands_out_and_no_other(n):
+    p = 0.771
+    low, high = binomial_limits(p, n, 0.001)
+    for k in range(n + 1):
+        below, above = binomial_tails(k, n, p)
+        outside = k / n < low or k / n > high
+        assert outside == (min(below, above) < 0.001), (k, n)
 
 
 def test_one_case_of_one_is_not_best():

@@ -13,6 +13,7 @@ from app.county.fairness import wilson
 from app.extensions import db
 from app.modules import enable, switched_on
 from app.periods import Period
+from app.plugin_contract import Measure
 from app.plugin_host import host
 from plugins.mediation.models import Case
 from tenants.context import county_context, station_context
@@ -285,3 +286,25 @@ def test_a_backpack_figure_opens_the_requests_it_counts(make_browser, demo, app)
     assert "data-within" in listed
     wrong = lead.get("/s/dongling/backpack/?finished=2026-Q9")
     assert wrong.status_code == 400 and "YYYY-Qn" in wrong.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [RATE_PAGE, "/county/demo/dashboard"])
+def test_a_period_that_is_none_says_which_one_is_shown(make_browser, demo, path):
+    html = make_browser("county-lead").get(f"{path}?period=2026-Q9").get_data(as_text=True)
+    assert "data-unknown-period" in html and "“2026-Q9”不是月份、季度或年份" in html
+    fine = make_browser("county-lead").get(f"{path}?period=2026-Q3").get_data(as_text=True)
+    assert "data-unknown-period" not in fine
+
+
+def test_the_county_rate_per_resident_leaves_out_stations_without_residents(app):
+    from app.county.standings import _county_figure
+
+    metric = next(m for p in app.extensions["fengqiao.plugins"].plugins.values()
+                  for m in p.metrics if m.key == "mediation.received")
+    assert _county_figure(metric, {1: Measure(10), 2: Measure(30)}, {1: 10_000, 2: 0},
+                          10_000) == 10.0
+
+
+def test_a_wrong_outcome_says_so(make_browser, demo):
+    answer = make_browser("dongling-admin").get("/s/dongling/mediation/?outcome=foo")
+    assert answer.status_code == 400 and "invalid-feedback" in answer.get_data(as_text=True)
