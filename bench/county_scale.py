@@ -72,6 +72,7 @@ def _pages(app, slug: str, county_year: int) -> dict[str, str]:
         "appointments day": f"{base}/appointments/?day={busiest[0].isoformat()}",
         "tourism roster week": f"{base}/tourism/roster",
         "county dashboard, month": f"/county/{COUNTY_SLUG}/dashboard",
+        "county metric, month": f"/county/{COUNTY_SLUG}/dashboard/mediation.rate",
         "county dashboard, year": f"/county/{COUNTY_SLUG}/dashboard?period={county_year}",
     }
 

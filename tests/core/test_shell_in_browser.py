@@ -19,6 +19,7 @@ def test_officer_on_a_phone(phone, live_server, demo):
     # No horizontal scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click(".navbar-toggler")
+    page.locator(".navbar-collapse.show").wait_for()  # opened: a click mid-way can miss
     page.locator("button[name=lang]").wait_for(state="visible")
     with page.expect_navigation():
         page.click("button[name=lang]")
