@@ -51,6 +51,13 @@ class Period:
         return cls.read(text) or default or cls.current_month(today)
 
     @classmethod
+    def asked(cls, text: str | None, default: Period) -> tuple[Period, str | None]:
+        """The period a page was asked for by ``text``, else ``default``; and ``text``
+        when it named no period (for the page to say which one it shows instead)."""
+        found = cls.read(text)
+        return found or default, (text if text and found is None else None)
+
+    @classmethod
     def read(cls, text: str | None) -> Period | None:
         """The period ``text`` names, or None when it names none."""
         text = (text or "").strip()

@@ -33,9 +33,7 @@ class Column:
 @require(COUNTY_VIEW)
 def dashboard():
     # Early in a month the current one is nearly empty: compare the last full month.
-    asked = request.args.get("period")
-    period = Period.parse(asked, default=Period.last_full_month())
-    unknown = asked if asked and Period.read(asked) is None else None
+    period, unknown = Period.asked(request.args.get("period"), Period.last_full_month())
     columns = [Column(p.name, m) for p in host().plugins.values() for m in p.metrics]
     # The header's module cells, in the columns' own order (not sorted by name, which
     # differs between languages and would put headings over the wrong figures).

@@ -107,13 +107,15 @@ def compare(metric_kind: str, better: str | None, measures: Mapping[int, Measure
     those with nothing to measure, last). With ``per`` (station id -> its residents, or
     its officers) a count is compared per ``scale`` of them (10,000 residents, 1 officer);
     a station whose number is unknown is then not judged."""
-    county_rate = _county_rate(measures) if metric_kind == RATE else None
-    standings = [_standing(metric_kind, better, station_id, m, per, scale, min_volume,
-                           county_rate) for station_id, m in measures.items()]
+    rate = county_rate(measures) if metric_kind == RATE else None
+    standings = [_standing(metric_kind, better, station_id, m, per, scale, min_volume, rate)
+                 for station_id, m in measures.items()]
     return _ranked(standings, better)
 
 
-def _county_rate(measures: Mapping[int, Measure]) -> float | None:
+def county_rate(measures: Mapping[int, Measure]) -> float | None:
+    """The county's pooled rate (0..1): all its stations' numerators over their
+    denominators; None when there is nothing to measure."""
     k = sum(m.numerator or 0 for m in measures.values())
     n = sum(m.denominator or 0 for m in measures.values())
     return k / n if n else None

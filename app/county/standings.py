@@ -16,9 +16,17 @@ from flask import abort, g, render_template, request, url_for
 from sqlalchemy import select
 
 from app.access import require
-from app.county.fairness import MIN_VOLUME, PER_RESIDENTS, Standing, binomial_limits, compare
+from app.county.fairness import (
+    MIN_VOLUME,
+    PER_RESIDENTS,
+    Standing,
+    binomial_limits,
+    compare,
+    county_rate,
+)
 from app.extensions import db
 from app.ground.profile import profiles
+from app.module_metrics import figures
 from app.modules import switched_on
 from app.periods import Period
 from app.permissions import COUNTY_VIEW
@@ -47,9 +55,7 @@ def standings(metric_key: str):
     if found is None:
         abort(404)
     plugin, metric = found
-    asked = request.args.get("period")
-    period = Period.parse(asked, default=Period.last_full_month())
-    unknown = asked if asked and Period.read(asked) is None else None
+    period, unknown = Period.asked(request.args.get("period"), Period.last_full_month())
     # Counts are compared per 10,000 residents unless asked otherwise: a big station's
     # raw count says more of its size than of its work.
     basis = request.args.get("per") if metric.kind == COUNT else "counted"
@@ -110,9 +116,8 @@ def _county_figure(metric: Metric, measures: dict[int, Measure], per, scale):
     if metric.kind == MEDIAN or not measures:
         return None
     if metric.kind == RATE:
-        k = sum(m.numerator or 0 for m in measures.values())
-        n = sum(m.denominator or 0 for m in measures.values())
-        return round(100 * k / n, 1) if n else None
+        rate = county_rate(measures)
+        return None if rate is None else round(100 * rate, 1)
     values = [m.value for m in measures.values() if m.value is not None]
     if per is None:
         return round(sum(values), 1) if values else None
@@ -127,11 +132,10 @@ def _funnel(measures: dict[int, Measure], stations) -> dict | None:
     """Each station's (cases, rate) and the county's rate with its limits by volume."""
     points = [{"name": stations[i].name, "value": [m.denominator, m.value]}
               for i, m in measures.items() if m.denominator]
-    k = sum(m.numerator or 0 for m in measures.values())
-    n_max = max((m.denominator or 0 for m in measures.values()), default=0)
-    if not points or not n_max:
+    p = county_rate(measures)
+    if not points or p is None:
         return None
-    p = k / sum(m.denominator or 0 for m in measures.values())
+    n_max = max(m.denominator for m in measures.values() if m.denominator)
     volumes = sorted({max(1, round(n_max * 1.1 * (i / 40) ** 2)) for i in range(1, 41)})
     limits = {}
     for name, tail in (("95", 0.025), ("998", 0.001)):  # the badges' own test
@@ -155,8 +159,7 @@ def _measures(metric: Metric, period: Period, on: dict) -> dict[int, Measure]:
         return {}
     if metric.by_station is not None:
         return metric.measures(period, on)
-    from app.module_metrics import figures  # a station at a time, in each one's context
-
+    # A station at a time, each in its own context.
     return {station_id: Measure(values[metric.key])
             for station_id, values in figures([metric], period, on).items()}
 
