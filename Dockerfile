@@ -32,12 +32,16 @@ RUN groupadd --system --gid 10001 fengqiao \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin fengqiao
 WORKDIR /app
+# Pango for WeasyPrint (the county's printable report) and the CJK font it sets Chinese in.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
 # Installed from the builder's wheels only (no index); pip byte-compiles them as it
 # installs, so a read-only root filesystem costs nothing at start-up.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python -m pip install --no-index --find-links /wheels fengqiao
 # Fail the build, not the rollout, when something the pods need is missing.
-RUN python -c "import pathlib, app, plugins.courtyard, plugins.mediation, gunicorn; \
+RUN python -c "import pathlib, app, plugins.courtyard, plugins.mediation, gunicorn, weasyprint; \
 root = pathlib.Path(app.__file__).parent; \
 needed = [root / 'translations/zh/LC_MESSAGES/messages.mo', root / 'templates/base.html', \
           root / 'static/vendor/VERSIONS', root.parent / 'migrations/env.py', \

@@ -89,6 +89,8 @@ def _init_babel(app: Flask) -> None:
 def _register_models() -> None:
     # Importing the modules maps their models and installs the ORM hooks.
     import app.audit.capture  # noqa: F401
+    import app.county.changes  # noqa: F401
+    import app.county.models  # noqa: F401
     import app.ground.models  # noqa: F401
     import app.handoffs  # noqa: F401
     import app.modules  # noqa: F401
@@ -105,7 +107,10 @@ def _register_blueprints(app: Flask) -> None:
     from app import health
     from app.auth import bp as auth_bp
     from app.county import dashboard as _dashboard  # noqa: F401 - pages of the county console
+    from app.county import reports as _reports  # noqa: F401
     from app.county import standings as _standings  # noqa: F401
+    from app.county import station_trends as _station_trends  # noqa: F401
+    from app.county import targets as _targets  # noqa: F401
     from app.ground import spreadsheets as _ground_spreadsheets  # noqa: F401 - its routes
     from app.ground import views as _ground_views  # noqa: F401 - they add routes
     from app.ground.blueprint import bp as ground_bp

@@ -88,6 +88,7 @@ def _as_owner():
 def register_commands(app) -> None:
     from flask_migrate.cli import db as db_group
 
+    from app.county.figures_cli import figures_group
     from app.plugin_cli import jobs_group, plugins_group
     from app.workers import scheduler_command, worker_command
     from tenants.manifest_cli import tenants_group
@@ -95,7 +96,7 @@ def register_commands(app) -> None:
     db_group.add_command(db_upgrade)
     for command in (demo_command, county_group, station_group, user_group, audit_group,
                     worker_command, scheduler_command, plugins_group, jobs_group,
-                    tenants_group):
+                    tenants_group, figures_group):
         app.cli.add_command(command)
 
 

@@ -31,6 +31,8 @@ _MESSAGES = {
     "null": _l("This field is required."),
     "validator_failed": _l("This value is not allowed."),
     "type": _l("Please enter a valid value."),
+    "special": _l("Please enter a number."),  # nan, infinity
+    "too_large": _l("Please enter a number."),
 }
 _INVALID = {
     fields.Integer: _l("Please enter a whole number."),

@@ -7,6 +7,7 @@ from app.access import can
 from app.permissions import (
     COUNTY_AUDIT,
     COUNTY_STATIONS,
+    COUNTY_TARGETS,
     COUNTY_USERS,
     COUNTY_VIEW,
     STATION_AUDIT,
@@ -29,6 +30,8 @@ STATION_NAV = [
 COUNTY_NAV = [
     NavEntry("county.home", _l("Stations"), COUNTY_VIEW),
     NavEntry("county.dashboard", _l("Dashboard"), COUNTY_VIEW),
+    NavEntry("county.reports", _l("Reports"), COUNTY_VIEW),
+    NavEntry("county.targets", _l("Targets"), COUNTY_TARGETS),
     NavEntry("county.station_new", _l("New station"), COUNTY_STATIONS),
     NavEntry("county.users", _l("County people"), COUNTY_USERS),
     NavEntry("county.audit_log", _l("Audit log"), COUNTY_AUDIT),

@@ -22,6 +22,7 @@ COUNTY_VIEW = "county.view"
 COUNTY_STATIONS = "county.stations.manage"
 COUNTY_USERS = "county.users.manage"
 COUNTY_AUDIT = "county.audit.view"
+COUNTY_TARGETS = "county.targets.manage"
 
 _grants: dict[str, set[str]] = defaultdict(set)
 
@@ -49,3 +50,4 @@ grant(COUNTY_VIEW, COUNTY_ROLES)
 grant(COUNTY_STATIONS, ("county_admin",))
 grant(COUNTY_USERS, ("county_admin",))
 grant(COUNTY_AUDIT, ("county_admin",))
+grant(COUNTY_TARGETS, ("county_admin",))

@@ -72,6 +72,7 @@ def recurring_schedule(connection):
     """An RQ cron scheduler with one tick per recurring job of the installed modules."""
     from rq.cron import CronScheduler
 
+    from app.county.figures import REFRESH_CRON
     from app.plugin_host import host
 
     config = current_app.config
@@ -86,6 +87,12 @@ def recurring_schedule(connection):
     scheduler.register(
         run, config["JOB_QUEUE"], args=("app.audit.heads:publish", None, ()),
         cron=AUDIT_HEADS_CRON, name="audit.publish_heads",
+        job_timeout=config["JOB_TIMEOUT_SECONDS"],
+    )
+    # The county's stored figures: what is missing or out of date, stored again.
+    scheduler.register(
+        run, config["JOB_QUEUE"], args=("app.county.figures:refresh", None, ()),
+        cron=REFRESH_CRON, name="county.figures",
         job_timeout=config["JOB_TIMEOUT_SECONDS"],
     )
     return scheduler

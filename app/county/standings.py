@@ -10,23 +10,23 @@ station's rate against its number of cases with the county's rate and its 95 % a
 99.8 % limits. One read of the metric for all stations at once per period shown (13 for
 a month), whatever the number of stations."""
 
-from dataclasses import dataclass
-
-from flask import abort, g, render_template, request, url_for
+from flask import abort, g, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.access import require
+from app.county import figures
 from app.county.fairness import (
     MIN_VOLUME,
     PER_RESIDENTS,
-    Standing,
     binomial_limits,
     compare,
     county_rate,
 )
+from app.county.ranking import ranked
+from app.county.targets import RULES, targets_of
 from app.extensions import db
 from app.ground.profile import profiles
-from app.module_metrics import figures
 from app.modules import switched_on
 from app.periods import Period
 from app.permissions import COUNTY_VIEW
@@ -37,15 +37,7 @@ from tenants.models import Station
 
 # What a count is compared per: as counted, per 10,000 residents, per officer.
 BASES = ("counted", "residents", "officers")
-
-
-@dataclass(frozen=True)
-class Row:
-    station: Station
-    standing: Standing
-    previous: float | int | None  # the figure, as compared, in the period before
-    year_before: float | int | None
-    records: str | None  # the module's list of the records behind the figure
+PER_LABELS = {"residents": _l("Per 10,000 residents"), "officers": _l("Per officer")}
 
 
 @bp.get("/dashboard/<metric_key>")
@@ -63,30 +55,26 @@ def standings(metric_key: str):
     stations = {s.id: s for s in db.session.scalars(
         select(Station).where(Station.county_id == g.county.id, Station.active.is_(True)))}
     on = switched_on(list(stations.values())).get(plugin.key, {})
-    per, scale, incomplete = _denominators(basis, list(on))
-    trend = _trend_periods(period)
-    measured = {when: _measures(metric, when, on) for when in trend}
-    placed = {when: compare(metric.kind, metric.better, measured[when], per=per, scale=scale)
-              for when in trend}
-    # A change only against a figure that could be judged then.
-    before = {s.station_id: s.value for s in placed[period.previous()] if s.judged}
-    a_year = {s.station_id: s.value for s in placed[period.a_year_before()] if s.judged}
-    drill = metric.drill(period) if metric.drill else None
-    rows = [Row(stations[s.station_id], s, before.get(s.station_id), a_year.get(s.station_id),
-                url_for(drill[0], station_slug=stations[s.station_id].slug, **drill[1])
-                if drill else None)
-            for s in placed[period]]
+    per, scale, incomplete = denominators(basis, list(on))
+    trend = trend_periods(period)
+    measured = figures.measured([([metric], on)], trend)
+    target = targets_of(g.county).get(metric.key)
+    rows = ranked(metric, measured, period, period.previous(), stations=stations,
+                  per=per, scale=scale, target=target)
+    placed = {when: compare(metric.kind, metric.better, found[metric.key], per=per,
+                            scale=scale) for when, found in measured.items()}
+    measured = {when: found[metric.key] for when, found in measured.items()}
     chart = {"trend": _trend(trend, placed, measured, metric, per, scale, stations),
              "funnel": _funnel(measured[period], stations) if metric.kind == RATE else None}
     return render_template(
         "county/standings.html", plugin=plugin, metric=metric, period=period, rows=rows,
-        chart=chart, unknown=unknown,
+        chart=chart, unknown=unknown, target=target, rules=RULES,
         basis=basis, bases=BASES if metric.kind == COUNT else (), min_volume=MIN_VOLUME,
         incomplete=incomplete,
         off=[s for s in sorted(stations.values(), key=lambda s: s.name) if s.id not in on])
 
 
-def _trend_periods(period: Period) -> list[Period]:
+def trend_periods(period: Period) -> list[Period]:
     """Oldest first, ending with ``period``; a month's reach back to the same month a year
     before, so the changes come from the same reads."""
     count = 5 if period.is_year else (8 if period.is_quarter else 13)
@@ -107,11 +95,11 @@ def _trend(periods, placed, measured, metric, per, scale, stations) -> dict:
         "names": [p.name for p in periods],
         "stations": [{"name": names[i], "values": [values.get(p) for p in periods]}
                      for i, values in sorted(series.items(), key=lambda kv: names[kv[0]])],
-        "county": [_county_figure(metric, measured[p], per, scale) for p in periods],
+        "county": [county_figure(metric, measured[p], per, scale) for p in periods],
     }
 
 
-def _county_figure(metric: Metric, measures: dict[int, Measure], per, scale):
+def county_figure(metric: Metric, measures: dict[int, Measure], per, scale):
     """The county's own figure: its pooled rate, its total (per its residents)."""
     if metric.kind == MEDIAN or not measures:
         return None
@@ -154,17 +142,7 @@ def _metric(key: str):
     return None
 
 
-def _measures(metric: Metric, period: Period, on: dict) -> dict[int, Measure]:
-    if not on:
-        return {}
-    if metric.by_station is not None:
-        return metric.measures(period, on)
-    # A station at a time, each in its own context.
-    return {station_id: Measure(values[metric.key])
-            for station_id, values in figures([metric], period, on).items()}
-
-
-def _denominators(basis: str, station_ids: list[int]):
+def denominators(basis: str, station_ids: list[int]):
     """What counts are compared per (station id -> residents or officers), per how many
     of them, and the stations whose residents are only partly recorded (villages without
     a population figure); (None, 1, set()) to compare them as counted."""

@@ -20,7 +20,24 @@ def _role_label(role: str | None) -> str:
     return str(ROLE_LABELS.get(role, role or ""))
 
 
+def _figure(value) -> str:
+    """A figure as the county's pages print it: — for none, one decimal at most."""
+    if value is None:
+        return "—"
+    return str(round(value, 1) if isinstance(value, float) else value)
+
+
+def _period_name(label: str) -> str:
+    """A stored period label (``2026-11``, ``2026-Q4``, ``2026``) as people say it."""
+    from app.periods import Period
+
+    period = Period.read(label)
+    return period.name if period else label
+
+
 def init_app(app) -> None:
+    app.add_template_filter(_period_name, "period_name")
+    app.add_template_filter(_figure, "figure")
     app.add_template_filter(_datetime, "datetime")
     app.add_template_filter(lambda value, kind: mask(kind, value), "mask")
     app.add_template_global(_role_label, "role_label")

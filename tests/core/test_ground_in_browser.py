@@ -33,7 +33,7 @@ def test_a_village_its_grid_and_its_grid_worker_close_the_gap(phone, live_server
     with page.expect_navigation():
         page.click("nav >> text=辖区")
     assert page.locator("h1").inner_text() == "本所辖区"
-    assert page.evaluate(WIDE) <= 390
+    assert page.evaluate(WIDE) <= 360
 
     with page.expect_navigation():
         page.click("#village-new")
@@ -43,7 +43,7 @@ def test_a_village_its_grid_and_its_grid_worker_close_the_gap(phone, live_server
     page.fill("#f-resident_population", "400")
     page.select_option("#f-officer_id", index=1)
     page.select_option("#f-auxiliary_id", index=1)
-    assert page.evaluate(WIDE) <= 390
+    assert page.evaluate(WIDE) <= 360
     with page.expect_navigation():
         page.click("main button[type=submit]")
     assert page.locator("h1").inner_text().startswith("新华村")
@@ -63,7 +63,7 @@ def test_a_village_its_grid_and_its_grid_worker_close_the_gap(phone, live_server
     page.fill("#f-name", "马春花")
     page.fill("#f-phone", "13812345678")
     assert "新华村 · 第一网格" in page.locator("#f-grid_id option:checked").inner_text()
-    assert page.evaluate(WIDE) <= 390
+    assert page.evaluate(WIDE) <= 360
     with page.expect_navigation():
         page.click("main button[type=submit]")
     worker = page.locator("[data-grid='第一网格']").inner_text()
@@ -71,7 +71,7 @@ def test_a_village_its_grid_and_its_grid_worker_close_the_gap(phone, live_server
 
     assert "新华村" not in _gaps(page, live_server)
     assert "新华村" not in page.locator("main").inner_text()  # covered on every count
-    assert page.evaluate(WIDE) <= 390
+    assert page.evaluate(WIDE) <= 360
 
 
 @pytest.fixture

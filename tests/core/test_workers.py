@@ -18,7 +18,7 @@ def test_the_schedule_has_a_tick_for_every_recurring_job(ctx):
     scheduler = recurring_schedule(Redis.from_url("redis://127.0.0.1:6379/15"))
     # and the core's own: the audit chains' heads, published every hour
     assert {(j.name, j.cron) for j in scheduler.get_jobs()} == \
-        declared | {("audit.publish_heads", "17 * * * *")}
+        declared | {("audit.publish_heads", "17 * * * *"), ("county.figures", "*/10 * * * *")}
 
 
 def test_a_tick_runs_once_per_station_however_often_it_is_run(ctx, demo):

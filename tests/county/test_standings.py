@@ -4,7 +4,6 @@ change against the period before, counts per 10,000 residents, in Chinese and En
 nothing of it for a station's own people."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +14,6 @@ from app.modules import enable, switched_on
 from app.periods import Period
 from app.plugin_contract import Measure
 from app.plugin_host import host
-from plugins.mediation.models import Case
 from tenants.context import county_context, station_context
 from tenants.models import County, Station
 from tenants.onboarding import create_station
@@ -29,23 +27,6 @@ def _rows(html: str) -> list[tuple[str, str, str]]:
     """(station slug, rank, the row's text) in the page's order."""
     return [(slug, rank, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells)).strip())
             for slug, rank, cells in ROW.findall(html)]
-
-
-@pytest.fixture
-def liuxi_mediates(make_browser, demo, app):
-    """柳溪 switches mediation on and closed 20 cases last month, 19 of them settled."""
-    admin = make_browser("liuxi-admin")
-    assert admin.post("/s/liuxi/modules/mediation/enable").status_code == 302
-    day = Period.last_full_month().start + timedelta(days=3)
-
-    def add():
-        for n in range(20):
-            db.session.add(Case(title=f"调解{n:02d}", kind="邻里纠纷", source="call",
-                                opened_on=day, level=1, level_since=day, status="closed",
-                                outcome="settled" if n else "withdrawn", closed_on=day))
-        db.session.commit()
-
-    within_station(app, "liuxi", add)
 
 
 def _listed(html: str, records: str) -> int:
@@ -297,11 +278,11 @@ def test_a_period_that_is_none_says_which_one_is_shown(make_browser, demo, path)
 
 
 def test_the_county_rate_per_resident_leaves_out_stations_without_residents(app):
-    from app.county.standings import _county_figure
+    from app.county.standings import county_figure
 
     metric = next(m for p in app.extensions["fengqiao.plugins"].plugins.values()
                   for m in p.metrics if m.key == "mediation.received")
-    assert _county_figure(metric, {1: Measure(10), 2: Measure(30)}, {1: 10_000, 2: 0},
+    assert county_figure(metric, {1: Measure(10), 2: Measure(30)}, {1: 10_000, 2: 0},
                           10_000) == 10.0
 
 

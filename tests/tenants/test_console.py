@@ -138,10 +138,13 @@ def test_county_leadership_compares_stations_on_the_dashboard(owner_app, make_br
     assert "说事活动" in html and "解决率" in html
     # 东岭 and 青石 run courtyard talks with demo data; 柳溪 has not switched it on.
     assert re.search(
-        rf'data-station="dongling" data-metric="courtyard.sessions">{this_month}<', html)
-    assert re.search(r'data-station="liuxi" data-metric="courtyard.sessions"><span', html)
+        rf'data-station="dongling" data-metric="courtyard.sessions" data-figure="{this_month}"',
+        html)
+    assert 'data-station="liuxi" data-metric="courtyard.sessions"' not in html
+    assert re.search(r"未启用此模块：\s*柳溪派出所", html)
     last_year = lead.get("/county/demo/dashboard?period=2001").get_data(as_text=True)
-    assert re.search(r'data-station="dongling" data-metric="courtyard.sessions">0<', last_year)
+    assert re.search(r'data-station="dongling" data-metric="courtyard.sessions" data-figure="0"',
+                     last_year)
     assert make_browser("dongling-admin").get("/county/demo/dashboard").status_code == 404
 
 
