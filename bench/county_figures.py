@@ -119,6 +119,8 @@ def main() -> None:
     parser.add_argument("--from", dest="source", required=True,
                         help="the database county_scale.py --keep made")
     parser.add_argument("--into", default="county_figures_bench", help="the copy (remade)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the copy --into left by an earlier run as it is")
     parser.add_argument("--stations", type=int, default=1000)
     parser.add_argument("--times", type=int, default=10, help="requests a page")
     args = parser.parse_args()
@@ -132,15 +134,20 @@ def main() -> None:
     from app.periods import Period
     from tenants.models import County
 
-    url = _copy_database(args.database_url, args.source, args.into)
     settings = {"ENV": "test", "SECRET_KEY": "bench-secret-key-0123456789", "REDIS_URL": None}
+    if args.reuse:
+        url = args.database_url.rsplit("/", 1)[0] + "/" + args.into
+        _truncate(url)
+    else:
+        url = _copy_database(args.database_url, args.source, args.into)
     owner = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
     with owner.app_context():
         upgrade(revision="heads")
-        made = _copies(url, args.stations)
+        if not args.reuse:
+            made = _copies(url, args.stations)
+            print(f"county: {made['stations']} stations ({made['copied_rows']:,} rows "
+                  f"copied in {made['seconds']:.0f} s)")
         db.engine.dispose()
-    print(f"county: {made['stations']} stations ({made['copied_rows']:,} rows copied "
-          f"in {made['seconds']:.0f} s)")
     app_url, role = app_role(url)
     try:
         app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": app_url})

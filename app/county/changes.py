@@ -1,11 +1,14 @@
 """Counting the changes to each station's records of each module, so a stored figure is
 known to be current (:class:`~app.county.models.FigureGeneration`).
 
-Every transaction that writes a module's rows (through the ORM's flush, or an UPDATE or
-DELETE statement of its models), or a station's switches and settings of the module,
+Every transaction that writes a module's rows (through the ORM's flush, or an INSERT,
+UPDATE or DELETE statement of its models), or a station's switches and settings of the
+module,
 counts the station's generation of that module up by one as it commits. A figure is
 computed at the generation it read before reading the records; a change committed after
 that read leaves the stored figure one generation behind, so it is computed again.
+(What bypasses the session, raw SQL or the legacy ``bulk_save_objects``, is not counted:
+after a data migration of a module's rows, run ``fengqiao figures compute --all``.)
 
 The count is taken last in the transaction, in a fixed order, and in the context the
 write was made in (a job commits after leaving its station's): no deadlock, and the
@@ -48,7 +51,8 @@ def _note_flushed(session: Session, flush_context) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(orm_state) -> None:
-    if not (orm_state.is_update or orm_state.is_delete) or orm_state.bind_mapper is None:
+    if not (orm_state.is_insert or orm_state.is_update or orm_state.is_delete) \
+            or orm_state.bind_mapper is None:
         return
     module = _modules_of_models().get(orm_state.bind_mapper.class_)
     scope = current_scope()

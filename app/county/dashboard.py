@@ -78,7 +78,9 @@ def month(county, period: Period, against: Period, basis: str) -> Month:
         here = on.get(plugin.key, {})
         boards = []
         for metric in plugin.metrics:
-            counted = metric.kind != COUNT or per is None
+            # A target holds to the station's own figure: a metric with one is compared
+            # as counted, so the figure shown is the one held to it.
+            counted = metric.kind != COUNT or per is None or metric.key in targets
             shown = dict(per=None, scale=1) if counted else dict(per=per, scale=scale)
             rows = ranked(metric, measured, period, against, stations=stations,
                           target=targets.get(metric.key), **shown)

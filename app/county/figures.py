@@ -12,7 +12,7 @@ is what the module's own metric answered, at the generation of the records it re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from app.county.models import FigureGeneration, StoredFigure
 from app.extensions import db
@@ -21,7 +21,7 @@ from app.modules import switched_on
 from app.periods import Period
 from app.plugin_contract import RATE, Measure, Metric, Plugin
 from tenants.context import county_context
-from tenants.models import County, Station
+from tenants.models import County, Station, utcnow
 
 # station id -> the module's settings there (the stations that have the module on)
 Stations = Mapping[int, dict]
@@ -127,13 +127,18 @@ def store(plugin: Plugin, period: Period, stations: Stations) -> int:
                                    StoredFigure.period == period.label,
                                    StoredFigure.tenant_id.in_(list(stations)))
         .execution_options(synchronize_session=False))
+    now = utcnow()
     rows = [{"tenant_id": s, "module": plugin.key, "metric": key, "period": period.label,
              "value": m.value, "numerator": m.numerator, "denominator": m.denominator,
-             "generation": generations.get(s, 0)}
+             "generation": generations.get(s, 0), "computed_at": now}
             for key, measures in found.items() for s, m in measures.items()]
-    if rows:
-        db.session.execute(insert(StoredFigure), rows)
+    # Many rows to a statement: a county's month is some tens of thousands of figures.
+    for start in range(0, len(rows), INSERT_ROWS):
+        db.session.execute(insert(StoredFigure.__table__).values(rows[start:start + INSERT_ROWS]))
     return len(rows)
+
+
+INSERT_ROWS = 1000
 
 
 def window(today: date | None = None) -> list[Period]:
@@ -162,6 +167,11 @@ def refresh_county(county: County, periods: Sequence[Period] | None = None, *,
 
     periods = [p for p in (periods or window()) if is_closed(p)]
     with county_context(county):
+        if db.session.get_bind().dialect.name == "postgresql":
+            # One refresh of a county at a time (the job, the command): the second waits,
+            # then finds what the first stored.
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": REFRESH_LOCK + county.id})
         ids = db.session.scalars(select(Station).where(
             Station.county_id == county.id, Station.active.is_(True))).all()
         on = switched_on(ids)
@@ -201,3 +211,4 @@ def refresh() -> int:
 
 
 REFRESH_CRON = "*/10 * * * *"
+REFRESH_LOCK = 7_316_000_000  # + the county's id: the advisory lock of its refresh

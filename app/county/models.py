@@ -109,6 +109,7 @@ class Report(db.Model):
     __tablename__ = "county_report"
     __label__ = _l("Report")
     __labels__ = {"period": _l("Period"), "against": _l("Compared against"),
+                  "basis": _l("Counts compared"),
                   "language": _l("Language"), "status": _l("Status"),
                   "progress": _l("Progress"), "requested_by": _l("Requested by"),
                   "requested_at": _l("Requested at"), "finished_at": _l("Finished at"),
@@ -124,6 +125,7 @@ class Report(db.Model):
     county_id: Mapped[int] = mapped_column(ForeignKey("county.id"))
     period: Mapped[str] = mapped_column(String(8))
     against: Mapped[str] = mapped_column(String(8))
+    basis: Mapped[str] = mapped_column(String(10))  # what counts are compared per
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
     progress: Mapped[int] = mapped_column(default=0)

@@ -5,12 +5,14 @@ language of the person who asked, its progress kept on the report as it goes."""
 
 import io
 import logging
-from datetime import datetime
+import re
+from contextlib import nullcontext
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.clock import local_now
 from app.county.dashboard import Board, Month, month
 from app.county.models import DONE, FAILED, QUEUED, RUNNING, Report
 from app.county.standings import PER_LABELS
@@ -51,7 +53,7 @@ def _make(report: Report, county: County) -> None:
 
     step(5)
     period, against = Period.read(report.period), Period.read(report.against)
-    found = month(county, period, against, "residents")  # as the screen compares them
+    found = month(county, period, against, report.basis)
     step(40)
     report.xlsx = workbook(found, county)
     step(60)
@@ -61,7 +63,11 @@ def _make(report: Report, county: County) -> None:
 
 
 def _request_context():
-    # The ranked rows link to the modules' lists: build those links as the site's own.
+    # The ranked rows link to the modules' lists: build those links as the site's own. In
+    # a request (made in-process, without Redis) that request's own context serves: a
+    # second one would share its ``g`` and leave its tenant context on teardown.
+    if has_request_context():
+        return nullcontext()
     return current_app.test_request_context(base_url=current_app.config.get("BASE_URL")
                                             or "http://localhost/")
 
@@ -101,7 +107,7 @@ def workbook(found: Month, county: County) -> bytes:
     summary["A1"].font = Font(bold=True, size=14)
     append_safe_row(summary, [_("Compared against"), found.against.name,
                               _("and a year before"), found.period.a_year_before().name])
-    append_safe_row(summary, [_("Made at"), datetime.now().strftime("%Y-%m-%d %H:%M")])
+    append_safe_row(summary, [_("Made at"), local_now().strftime("%Y-%m-%d %H:%M")])
     append_safe_row(summary, [])
     append_safe_row(summary, [_("Module"), _("Metric"), _("County"), _("Target"),
                               _("Stations off target"), _("Best"), _("Last")])
@@ -118,7 +124,7 @@ def workbook(found: Month, county: County) -> bytes:
     headers = [_("Rank"), _("Station"), _("Figure"), _("95 %% interval").replace("%%", "%"),
                _("Cases"), _("Change"), _("Year on year"), _("Notes")]
     for section in found.sections:
-        sheet = book.create_sheet(str(section.plugin.name)[:31])
+        sheet = book.create_sheet(_sheet_title(str(section.plugin.name)))
         for board in section.boards:
             append_safe_row(sheet, [_unit(board),
                                     None, _("County:"), board.county, _rule(board)])
@@ -140,6 +146,11 @@ def workbook(found: Month, county: County) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet_title(name: str) -> str:
+    # A sheet's title has at most 31 characters and none of []:*?/\ (Excel's rule).
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "_"
 
 
 def _unit(board: Board) -> str:

@@ -24,7 +24,7 @@ RULES = {AT_LEAST: "≥", AT_MOST: "≤", EXACTLY: "="}
 class TargetForm(Form):
     operator = fields.String(required=True, validate=one_of(OPERATORS))
     value = fields.Float(required=True, allow_nan=False, validate=validate.Range(
-        min=0, max=1e9, error=_l("Enter a number from {min} to {max}.")))
+        min=0, max=1_000_000_000, error=_l("Enter a number from {min} to {max}.")))
     note = Text(load_default=None, validate=length(200, 0))
 
 

@@ -23,11 +23,38 @@ TABLES = ('stored_figure', 'figure_generation')
 _COUNTY = "nullif(current_setting('fengqiao.county_id', true), '')::integer"
 _STATION = "nullif(current_setting('fengqiao.station_id', true), '')::integer"
 COUNTY_TABLES = ('metric_target', 'county_report')
+# Narrowing the station policy (restrictive: AND'ed with it). A station reads its own
+# stored figures but only the county's context writes them (else a station could rank
+# itself); a station counts its own generations up, never down, and none is deleted.
+RESTRICTIONS = [
+    ("stored_figure", "county_inserts", "INSERT", None, "_STATION IS NULL"),
+    ("stored_figure", "county_updates", "UPDATE", "_STATION IS NULL", "_STATION IS NULL"),
+    ("stored_figure", "county_deletes", "DELETE", "_STATION IS NULL", None),
+    ("figure_generation", "never_deleted", "DELETE", "false", None),
+]
+ONLY_UP = """
+CREATE OR REPLACE FUNCTION fengqiao_generation_only_up() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF fengqiao_is_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.tenant_id IS DISTINCT FROM OLD.tenant_id OR NEW.module IS DISTINCT FROM OLD.module
+       OR NEW.generation <= OLD.generation THEN
+        RAISE EXCEPTION 'a generation only counts up'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$"""
 # Read in the county and its stations; set from the county's own context only.
+_OWN = f"(county_id = {_COUNTY} AND {_STATION} IS NULL)"
 COUNTY_POLICIES = [
-    ("county_reads", "SELECT", f"(county_id = {_COUNTY})", None),
-    ("county_sets", "ALL", f"(county_id = {_COUNTY} AND {_STATION} IS NULL)",
-     f"(county_id = {_COUNTY} AND {_STATION} IS NULL)"),
+    # Targets are read by the county's stations too (their own figures against them);
+    # reports, which rank every station, by the county alone.
+    ("metric_target", "county_reads", "SELECT", f"(county_id = {_COUNTY})", None),
+    ("county_report", "county_reads", "SELECT", _OWN, None),
+    *((table, "county_sets", "ALL", _OWN, _OWN) for table in COUNTY_TABLES),
 ]
 
 
@@ -79,6 +106,7 @@ def upgrade():
     sa.Column('county_id', sa.Integer(), nullable=False),
     sa.Column('period', sa.String(length=8), nullable=False),
     sa.Column('against', sa.String(length=8), nullable=False),
+    sa.Column('basis', sa.String(length=10), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
@@ -97,18 +125,30 @@ def upgrade():
         batch_op.create_index('ix_county_report_county_time', ['county_id', 'requested_at'], unique=False)
 
     row_security.enable(*TABLES)
-    row_security.on_postgresql(*(
-        statement for table in COUNTY_TABLES for statement in (
-            f'ALTER TABLE {table} ENABLE ROW LEVEL SECURITY',
-            *(f'CREATE POLICY {name} ON {table} FOR {command}'
-              + (f' USING {using}' if using else '')
-              + (f' WITH CHECK {check}' if check else '')
-              for name, command, using, check in COUNTY_POLICIES))))
+    row_security.on_postgresql(
+        *(f'CREATE POLICY {name} ON {table} AS RESTRICTIVE FOR {command}'
+          + (f' USING ({using.replace("_STATION", _STATION)})' if using else '')
+          + (f' WITH CHECK ({check.replace("_STATION", _STATION)})' if check else '')
+          for table, name, command, using, check in RESTRICTIONS),
+        ONLY_UP,
+        "REVOKE ALL ON FUNCTION fengqiao_generation_only_up() FROM PUBLIC",
+        "CREATE TRIGGER only_up BEFORE UPDATE ON figure_generation FOR EACH ROW "
+        "EXECUTE FUNCTION fengqiao_generation_only_up()")
+    row_security.on_postgresql(
+        *(f'ALTER TABLE {table} ENABLE ROW LEVEL SECURITY' for table in COUNTY_TABLES),
+        *(f'CREATE POLICY {name} ON {table} FOR {command}'
+          + (f' USING {using}' if using else '')
+          + (f' WITH CHECK {check}' if check else '')
+          for table, name, command, using, check in COUNTY_POLICIES))
 
 
 def downgrade():
     row_security.on_postgresql(*(f'DROP POLICY IF EXISTS {name} ON {table}'
-                                 for table in COUNTY_TABLES for name, *_ in COUNTY_POLICIES))
+                                 for table, name, *_ in COUNTY_POLICIES))
+    row_security.on_postgresql(
+        "DROP TRIGGER IF EXISTS only_up ON figure_generation",
+        "DROP FUNCTION IF EXISTS fengqiao_generation_only_up()",
+        *(f'DROP POLICY IF EXISTS {name} ON {table}' for table, name, *_ in RESTRICTIONS))
     row_security.disable(*TABLES)
     with op.batch_alter_table('county_report', schema=None) as batch_op:
         batch_op.drop_index('ix_county_report_county_time')

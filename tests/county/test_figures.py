@@ -16,7 +16,7 @@ from app.plugin_host import host
 from plugins.mediation.models import Case
 from tenants.context import county_context, station_context
 from tenants.models import County, Station
-from tests.conftest import statements_of, within_station
+from tests.conftest import PG, set_scope, statements_of, within_station
 from tests.county.test_standings import RATE_PAGE, _rows
 
 LAST_MONTH = Period.last_full_month()
@@ -152,3 +152,62 @@ def test_the_command_computes_a_period_on_demand(app, demo, liuxi_mediates):
     again = runner.invoke(args=["figures", "compute", "--period", LAST_MONTH.label])
     assert again.output == result.output
     assert "项数据" in runner.invoke(args=["figures", "compute"]).output
+
+
+def test_an_insert_statement_counts_as_a_change(make_browser, liuxi_mediates, app):
+    from sqlalchemy import insert
+
+    _refresh(app)
+    day = LAST_MONTH.start + timedelta(days=2)
+
+    def insert_cases():
+        from tenants.context import current_station_id
+
+        db.session.execute(insert(Case), [
+            {"tenant_id": current_station_id(), "title": f"批量{n}", "kind": "邻里纠纷",
+             "source": "call", "opened_on": day, "level": 1, "level_since": day,
+             "status": "closed", "outcome": "withdrawn", "closed_on": day}
+            for n in range(20)])
+        db.session.commit()
+
+    within_station(app, "liuxi", insert_cases)
+    liuxi = next(r for r in _rows(make_browser("county-lead").get(RATE_PAGE).text)
+                 if r[0] == "liuxi")
+    assert "47.5" in liuxi[2] and "40" in liuxi[2]  # 19 settled of 40
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG, reason="row-level security is PostgreSQL's")
+def test_a_station_cannot_rank_itself(app, liuxi_mediates, as_app, as_owner):
+    """Raw SQL as the app's role, in the station's own context: it reads its stored
+    figures but writes none, and its generations only count up."""
+    from psycopg import errors
+
+    _refresh(app)
+    county, liuxi = _ids(app)
+    set_scope(as_app, county, liuxi)
+    assert as_app.execute("SELECT count(*) FROM stored_figure").fetchone()[0] > 0
+    for sql in ("UPDATE stored_figure SET value = 100", "DELETE FROM stored_figure",
+                "DELETE FROM figure_generation"):
+        assert as_app.execute(sql).rowcount == 0, sql
+        as_app.rollback()
+        set_scope(as_app, county, liuxi)
+    with pytest.raises(errors.InsufficientPrivilege):
+        as_app.execute("INSERT INTO stored_figure (tenant_id, module, metric, period, value,"
+                       " generation, computed_at) VALUES (%s, 'mediation', 'mediation.x', "
+                       "'2001', 1, 0, now())", (liuxi,))
+    as_app.rollback()
+    set_scope(as_app, county, liuxi)
+    with pytest.raises(errors.InsufficientPrivilege):
+        as_app.execute("UPDATE figure_generation SET generation = generation - 1")
+    as_app.rollback()
+    set_scope(as_app, county, liuxi)
+    assert as_app.execute("UPDATE figure_generation SET generation = generation + 1"
+                          ).rowcount > 0  # what each change does
+    as_app.rollback()
+
+
+def _ids(app) -> tuple[int, int]:
+    with app.app_context():
+        liuxi = db.session.scalar(select(Station).where(Station.slug == "liuxi"))
+        return liuxi.county_id, liuxi.id

@@ -57,7 +57,8 @@ def test_a_report_being_made_shows_its_progress_and_is_not_downloadable(
         county = db.session.scalar(select(County).where(County.slug == "demo"))
         with county_context(county):
             db.session.add(Report(county_id=county.id, period=LAST_MONTH.label,
-                                  against=LAST_MONTH.previous().label, language="zh",
+                                  against=LAST_MONTH.previous().label, basis="residents",
+                                  language="zh",
                                   status=RUNNING, progress=40))
             db.session.commit()
             report = db.session.scalar(select(Report.id))
@@ -68,12 +69,36 @@ def test_a_report_being_made_shows_its_progress_and_is_not_downloadable(
     assert lead.get(f"{PAGE}/{report}.xlsx").status_code == 404
 
 
-def test_a_period_that_is_none_makes_nothing(make_browser, demo, app):
+@pytest.mark.parametrize("period", ["上个月", Period.current_month().label, "2099-01", "2000-01"])
+def test_a_period_not_over_or_none_makes_nothing(make_browser, demo, app, period):
     lead = make_browser("county-lead")
-    answer = lead.post(PAGE, {"period": "上个月"})
+    answer = lead.post(PAGE, {"period": period})
     assert answer.status_code == 302
-    assert "data-unknown-period" in lead.get(answer.headers["Location"]).text
+    assert "已经结束的月份、季度或年份" in lead.get(answer.headers["Location"]).text
     assert 'data-report="' not in lead.get(PAGE).text
+
+
+def test_making_a_report_leaves_no_county_context_behind(make_browser, demo):
+    from tenants.context import current_scope
+
+    _made(make_browser("county-lead"))
+    assert current_scope() is None
+
+
+def test_the_report_compares_what_the_screen_compared(make_browser, liuxi_mediates, app):
+    lead = make_browser("county-lead")
+    year_before = LAST_MONTH.a_year_before().label
+    html = lead.get(f"/county/demo/dashboard?per=counted&against={year_before}").text
+    link = html.split('data-report-link', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    form = lead.get(link.replace("&amp;", "&")).text
+    assert 'name="per" value="counted"' in form
+    for _ in range(2):
+        lead.post(PAGE, {"period": LAST_MONTH.label, "per": "counted", "against": year_before})
+    with app.app_context(), owner_context():
+        made = db.session.scalars(select(Report)).all()
+    # Each made at once here (in-process): asked again, made again.
+    assert [(r.against, r.basis) for r in made] == [(year_before, "counted")] * 2
+
 
 
 def test_no_one_outside_the_county_reads_a_report(make_browser, demo, app):
@@ -95,6 +120,9 @@ def test_the_database_holds_reports_to_their_county(make_browser, demo, as_app, 
     assert as_app.execute("SELECT count(*) FROM county_report").fetchone()[0] == 0
     assert as_app.execute("UPDATE county_report SET status = 'failed'").rowcount == 0
     as_app.rollback()
-    set_scope(as_app, demo.county.id, demo.station("dongling").id)
+    set_scope(as_app, demo.county.id, demo.station("dongling").id)  # a station reads none
+    assert as_app.execute("SELECT count(*) FROM county_report").fetchone()[0] == 0
     assert as_app.execute("UPDATE county_report SET status = 'failed'").rowcount == 0
     as_app.rollback()
+    set_scope(as_app, demo.county.id)
+    assert as_app.execute("SELECT count(*) FROM county_report").fetchone()[0] == 1
