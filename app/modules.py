@@ -7,6 +7,8 @@ settings) is checked once, the same way everywhere. Every change is a model chan
 the audit log records it.
 """
 
+import json
+
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -47,12 +49,18 @@ def switched_on(stations) -> dict[str, dict[int, dict]]:
         return {}
     on: dict[str, dict[int, dict]] = {}
     plugins = host().plugins
-    rows = db.session.scalars(select(StationPlugin).where(
+    rows = db.session.execute(select(
+        StationPlugin.plugin, StationPlugin.tenant_id, StationPlugin.settings).where(
         StationPlugin.tenant_id.in_(ids), StationPlugin.enabled.is_(True)))
+    # Stations of a county mostly keep the same settings: each distinct one read once (the
+    # same dict then serves them all; it is read, never changed).
+    read: dict[tuple[str, str], dict] = {}
     for row in rows:
         if row.plugin in plugins:
-            on.setdefault(row.plugin, {})[row.tenant_id] = effective_settings(
-                plugins[row.plugin], row.settings)
+            key = (row.plugin, json.dumps(row.settings, sort_keys=True, default=str))
+            if key not in read:
+                read[key] = effective_settings(plugins[row.plugin], row.settings)
+            on.setdefault(row.plugin, {})[row.tenant_id] = read[key]
     return on
 
 

@@ -119,6 +119,8 @@ def main() -> None:
     parser.add_argument("--from", dest="source", required=True,
                         help="the database county_scale.py --keep made")
     parser.add_argument("--into", default="county_figures_bench", help="the copy (remade)")
+    parser.add_argument("--stored-only", action="store_true",
+                        help="measure the pages from the stored figures only")
     parser.add_argument("--reuse", action="store_true",
                         help="measure the copy --into left by an earlier run as it is")
     parser.add_argument("--stations", type=int, default=1000)
@@ -172,7 +174,7 @@ def main() -> None:
         from flask import Flask, render_template_string
 
         bare = Flask("floor")
-        for source in ("stored", "from the records"):
+        for source in ("stored",) if args.stored_only else ("stored", "from the records"):
             if source == "from the records":
                 _truncate(url)
             for name, path in pages.items():

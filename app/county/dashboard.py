@@ -28,6 +28,9 @@ from tenants.console import bp
 from tenants.models import Station
 
 SHOWN = 5  # rows of a card before "the other stations"
+# A county of more stations than this lists the first and the last of each metric here,
+# every station on the metric's own page.
+LISTED, HEAD, TAIL = 40, 10, 5
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,16 @@ class Board:
     @property
     def off_target(self) -> int:
         return sum(r.off_target for r in self.rows)
+
+    @property
+    def listed(self) -> list[Row]:
+        """The rows the card lists: all of them, or in a big county the first and last."""
+        return self.rows if len(self.rows) <= LISTED else self.rows[:HEAD] + self.rows[-TAIL:]
+
+    @property
+    def hidden(self) -> int:
+        """How many rows the card leaves to the metric's own page."""
+        return len(self.rows) - len(self.listed)
 
 
 @dataclass(frozen=True)
@@ -110,4 +123,4 @@ def dashboard():
     return render_template(
         "county/dashboard.html", period=period, against=against, sections=found.sections,
         unknown=unknown, unknown_against=unknown_against, basis=basis, bases=BASES,
-        rules=RULES, shown=SHOWN, incomplete=found.incomplete)
+        rules=RULES, shown=SHOWN, head=HEAD, incomplete=found.incomplete)

@@ -113,6 +113,29 @@ def compare(metric_kind: str, better: str | None, measures: Mapping[int, Measure
     return _ranked(standings, better)
 
 
+def judged_values(metric_kind: str, measures: Mapping[int, Measure], *,
+                  per: Mapping[int, int] | None = None, scale: int = 1,
+                  min_volume: int = MIN_VOLUME) -> dict[int, float | int]:
+    """What :func:`compare` would give each judged station as its value, without its
+    interval, its test or its rank: the figures a change is taken against."""
+    out = {}
+    for station_id, m in measures.items():
+        if m.value is None:
+            continue
+        if metric_kind in (RATE, MEDIAN):
+            # A rate of no case has no figure at all; a median is judged on enough cases.
+            least = max(min_volume, 1) if metric_kind == RATE else min_volume
+            if (m.denominator or 0) >= least:
+                out[station_id] = m.value
+        elif metric_kind == COUNT and per is not None:
+            base = per.get(station_id) or 0
+            if base > 0:
+                out[station_id] = round(m.value * scale / base, 2)
+        else:
+            out[station_id] = m.value
+    return out
+
+
 def county_rate(measures: Mapping[int, Measure]) -> float | None:
     """The county's pooled rate (0..1): all its stations' numerators over their
     denominators; None when there is nothing to measure."""

@@ -46,8 +46,9 @@ def measured(modules: Iterable[tuple[Sequence[Metric], Stations]],
     out: Measured = {p: {} for p in periods}
     for metrics, stations in modules:
         for period in periods:
+            label = period.label
             found = {m.key: {s: stored[k] for s in stations
-                             if (k := (period.label, m.key, s)) in stored}
+                             if (k := (label, m.key, s)) in stored}
                      for m in metrics}
             missing = {s: settings for s, settings in stations.items()
                        if any(s not in found[m.key] for m in metrics)}

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from app.county.fairness import Standing, compare
+from app.county.fairness import Standing, compare, judged_values
 from app.county.figures import Measured
 from app.county.models import Target
 from app.periods import Period
 from app.plugin_contract import Figure, Metric
 from tenants.models import Station
+
+_SLUG = "station-slug-here"  # slugs are [a-z0-9-]: it stands only where the slug goes
 
 
 @dataclass(frozen=True)
@@ -31,21 +33,23 @@ def ranked(metric: Metric, measured: Measured, period: Period, against: Period, 
            target: Target | None = None) -> list[Row]:
     """``metric``'s rows for ``period``, best first (:func:`compare`), from ``measured``
     (which holds ``period``, ``against`` and the period a year before)."""
-    def placed(when):
-        return compare(metric.kind, metric.better, measured[when][metric.key],
-                       per=per, scale=scale)
+    def judged(when):
+        return judged_values(metric.kind, measured[when][metric.key], per=per, scale=scale)
 
     # A change only against a figure that could be judged then.
-    before = {s.station_id: s.value for s in placed(against) if s.judged}
-    a_year = {s.station_id: s.value for s in placed(period.a_year_before()) if s.judged}
-    drill = metric.drill(period) if metric.drill else None
+    before, a_year = judged(against), judged(period.a_year_before())
+    records = None
+    if metric.drill:
+        # One link built, each station's slug put in it: thousands of rows, one url_for.
+        endpoint, args = metric.drill(period)
+        records = url_for(endpoint, station_slug=_SLUG, **args)
     own = measured[period][metric.key]
     rows = []
-    for s in placed(period):
+    for s in compare(metric.kind, metric.better, own, per=per, scale=scale):
         station = stations[s.station_id]
         figure = own[s.station_id].value
         rows.append(Row(
             station, s, figure, before.get(s.station_id), a_year.get(s.station_id),
-            url_for(drill[0], station_slug=station.slug, **drill[1]) if drill else None,
+            records.replace(_SLUG, station.slug, 1) if records else None,
             target is not None and target.met_by(figure) is False))
     return rows

@@ -36,19 +36,31 @@ def cancelled(counts: dict[str, int]) -> int:
     return counts.get(CANCELLED, 0)
 
 
+LIST = "plugin_appointments.bookings"
+
+
+def listed(status: str):
+    """The drill-down of a figure: the period's appointments of ``status`` (a status, or
+    the list's groups ``kept`` and ``noted``)."""
+    def drill(period: Period) -> tuple[str, dict]:
+        return LIST, {"period": period.label, "status": status}
+    return drill
+
+
 METRICS = (
     Metric("appointments.booked", _l("Appointments"), _l("appointments"),
-           by_station=by_status, figure=booked, better=HIGHER,
+           by_station=by_status, figure=booked, better=HIGHER, drill=listed("kept"),
            description=_l("Appointments at the window for days in the period, not counting "
                           "those cancelled, released or still waiting for their text code.")),
     Metric("appointments.attended", _l("People who came"), _l("people"),
-           by_station=by_status, figure=attended, better=HIGHER),
+           by_station=by_status, figure=attended, better=HIGHER, drill=listed(ARRIVED)),
     Metric("appointments.no_show", _l("People who did not come"), _l("people"),
-           by_station=by_status, figure=no_shows, better=LOWER),
+           by_station=by_status, figure=no_shows, better=LOWER, drill=listed(NO_SHOW)),
     Metric("appointments.no_show_share", _l("No-show share"), "%",
            by_station=by_status, kind=RATE, parts=no_shows_of_noted, better=LOWER,
+           drill=listed("noted"),
            description=_l("Of the appointments whose outcome is noted, the share where "
                           "nobody came.")),
     Metric("appointments.cancelled", _l("Cancelled"), _l("appointments"),
-           by_station=by_status, figure=cancelled),
+           by_station=by_status, figure=cancelled, drill=listed(CANCELLED)),
 )

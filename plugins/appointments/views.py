@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.plugin_api import (
     STATION_PII,
+    Period,
     audit_event,
     blueprint,
     choices,
@@ -21,6 +22,7 @@ from app.plugin_api import (
     get_or_404,
     load,
     local_today,
+    paginate,
     require,
     settings,
     user_names,
@@ -37,6 +39,7 @@ from .labels import (
     hhmm,
     template_helpers,
 )
+from .listing import GROUP_LABELS, BookingFilter, filtered
 from .models import (
     ARRIVED,
     BOOKED,
@@ -292,3 +295,20 @@ def home_card():
     return render_template("appointments/_home_card.html", booked=rows.get(BOOKED, 0),
                            arrived=rows.get(ARRIVED, 0))
 
+
+
+# -- the appointments of a period (what the county's figures count) -------------------------
+
+@bp.get("/bookings")
+@require(VIEW)
+def bookings():
+    data, errors = load(BookingFilter(), request.args)
+    page, period = None, None
+    if data is not None:
+        query, period = filtered(data, Period.current_month())
+        page = paginate(query)
+    return render_template(
+        "appointments/bookings.html", page=page, period=period, errors=errors,
+        status=(data or {}).get("status"), groups=GROUP_LABELS,
+        words={code: str(text) for code, text in STATUS_LABELS.items()},
+    ), (400 if errors else 200)

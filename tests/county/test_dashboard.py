@@ -107,3 +107,13 @@ def test_a_period_compared_against_that_is_none_says_so(make_browser, demo):
 
 def test_station_people_get_no_screen(make_browser, demo):
     assert make_browser("dongling-admin").get(PAGE).status_code in (403, 404)
+
+
+def test_a_big_county_lists_the_first_and_last_of_each_metric():
+    from app.county.dashboard import HEAD, LISTED, TAIL, Board
+
+    small = Board(None, list(range(LISTED)), None, None, "counted")
+    assert small.listed == small.rows and small.hidden == 0
+    big = Board(None, list(range(1000)), None, None, "counted")
+    assert big.listed == [*range(HEAD), *range(1000 - TAIL, 1000)]
+    assert big.hidden == 1000 - HEAD - TAIL

@@ -186,3 +186,21 @@ def test_figures_equal_as_shown_share_a_rank():
 def test_numbers_that_are_not_a_rate_are_not_judged():
     [s] = compare(RATE, HIGHER, {1: Measure(None, 5, 3)})
     assert not s.judged and s.value is None
+
+
+@pytest.mark.parametrize("kind", ["count", "rate", "median", "money"])
+def test_the_values_changes_are_taken_against_are_the_judged_ones_of_compare(kind):
+    from app.county.fairness import judged_values
+
+    measures = {
+        1: Measure(95.0, 19, 20), 2: Measure(100.0, 1, 1), 3: Measure(None, 0, 0),
+        4: Measure(12, None, 12), 5: Measure(7.5, 3, 40), 6: Measure(0, 0, 10),
+    }
+    if kind == "count":
+        measures = {i: Measure(m.value) for i, m in measures.items()}
+    for per in (None, {1: 10_000, 2: 0, 4: 2_000, 5: 5_000, 6: 1}):
+        for least in (0, 10):
+            placed = compare(kind, "higher", measures, per=per, scale=10_000,
+                             min_volume=least)
+            assert judged_values(kind, measures, per=per, scale=10_000, min_volume=least) \
+                == {s.station_id: s.value for s in placed if s.judged}

@@ -20,6 +20,7 @@ from tenants.onboarding import create_station
 from tests.conftest import statements_of, within_station
 
 RATE_PAGE = "/county/demo/dashboard/mediation.rate"
+PAGE_SIZE = 50  # a list's page (app.paging)
 ROW = re.compile(r'<tr data-station="([^"]+)" data-rank="(\d*)">(.*?)</tr>', re.S)
 
 
@@ -267,6 +268,28 @@ def test_a_backpack_figure_opens_the_requests_it_counts(make_browser, demo, app)
     assert "data-within" in listed
     wrong = lead.get("/s/dongling/backpack/?finished=2026-Q9")
     assert wrong.status_code == 400 and "YYYY-Qn" in wrong.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("key", "status"), [
+    ("appointments.booked", "kept"), ("appointments.attended", "arrived"),
+    ("appointments.no_show", "no_show"), ("appointments.no_show_share", "noted"),
+    ("appointments.cancelled", "cancelled")])
+def test_an_appointments_figure_opens_the_appointments_it_counts(
+        make_browser, demo, app, key, status):
+    lead = make_browser("county-lead")
+    period = Period.last_full_month()
+    html = lead.get(f"/county/demo/dashboard/{key}?per=counted").get_data(as_text=True)
+    link = f"/s/dongling/appointments/bookings?period={period.label}&amp;status={status}"
+    assert f'href="{link}"' in html
+    listed = lead.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    m = _measured(app, key, period)["dongling"]
+    counted = m.denominator if m.denominator is not None else m.value
+    assert f"{counted} 个预约" in listed and counted
+    shown = set(re.findall(r'data-booking="(\d+)"', listed))
+    assert len(shown) == min(counted, PAGE_SIZE)
+    assert "masked" in listed
+    wrong = lead.get("/s/dongling/appointments/bookings?status=gone")
+    assert wrong.status_code == 400 and "请从列表中选择一项" in wrong.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", [RATE_PAGE, "/county/demo/dashboard"])
