@@ -137,9 +137,8 @@ def main() -> None:
     from tenants.models import County
 
     settings = {"ENV": "test", "SECRET_KEY": "bench-secret-key-0123456789", "REDIS_URL": None}
-    if args.reuse:
+    if args.reuse:  # its stored figures kept: only what is missing is stored
         url = args.database_url.rsplit("/", 1)[0] + "/" + args.into
-        _truncate(url)
     else:
         url = _copy_database(args.database_url, args.source, args.into)
     owner = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
@@ -157,9 +156,9 @@ def main() -> None:
         with app.app_context():
             county = db.session.scalar(select(County).where(County.slug == COUNTY_SLUG))
             started = time.perf_counter()
-            stored = refresh_county(county, everything=True)
+            stored = refresh_county(county, everything=not args.reuse)
             db.session.commit()
-            print(f"stored every figure of {len(window())} periods: {stored:,} figures in "
+            print(f"stored the figures of {len(window())} periods: {stored:,} figures in "
                   f"{time.perf_counter() - started:.1f} s")
             month = Period.last_full_month()
             started = time.perf_counter()
