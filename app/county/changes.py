@@ -45,7 +45,7 @@ def _note_flushed(session: Session, flush_context) -> None:
     modules = _modules_of_models()
     for obj in written:
         module = obj.plugin if isinstance(obj, StationPlugin) else modules.get(type(obj))
-        if module is not None and obj.tenant_id is not None:
+        if module is not None and getattr(obj, "tenant_id", None) is not None:
             changed.add((scope.county_id if scope else None, obj.tenant_id, module))
 
 
