@@ -160,6 +160,7 @@ def main() -> None:
             db.session.commit()
             print(f"stored the figures of {len(window())} periods: {stored:,} figures in "
                   f"{time.perf_counter() - started:.1f} s")
+            _analyze(url)  # what autovacuum does soon after the table fills
             month = Period.last_full_month()
             started = time.perf_counter()
             again = refresh_county(county, [month], everything=True)
@@ -204,6 +205,16 @@ def _engine(app):
         from app.extensions import db
 
         return db.engine
+
+
+def _analyze(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE stored_figure"))
+        conn.execute(text("ANALYZE figure_generation"))
+    engine.dispose()
 
 
 def _truncate(url: str) -> None:

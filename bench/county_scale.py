@@ -154,6 +154,18 @@ def _made(db) -> dict | None:
             "audit_events": db.session.scalar(select(func.count()).select_from(AuditEvent))}
 
 
+def _analyze(url: str, *tables: str) -> None:
+    """What autovacuum does soon after a table fills (as the owner: the app's role may
+    not): without it the first reads of a freshly filled table are planned blind."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for table in tables:
+            conn.execute(text(f'ANALYZE "{table}"'))
+    engine.dispose()
+
+
 def _free_port() -> int:
     import socket
 
@@ -365,6 +377,7 @@ def main() -> None:
                 db.session.commit()
                 print(f"figures stored: {stored:,} in {time.perf_counter() - started:.1f} s")
                 db.engine.dispose()
+            _analyze(url, "stored_figure", "figure_generation")
         busiest = max(range(args.stations), key=_scale)
         slug = station_slug(busiest)
         with app.app_context():
