@@ -106,6 +106,15 @@ class Period:
             return Period.quarter(before.year, (before.month + 2) // 3)
         return Period.month(before.year, before.month)
 
+    def trend(self) -> list[Period]:
+        """The periods a trend ending with this one shows, oldest first: 13 months (back to
+        the same month a year before), 8 quarters or 5 years."""
+        count = 5 if self.is_year else (8 if self.is_quarter else 13)
+        out = [self]
+        while len(out) < count:
+            out.append(out[-1].previous())
+        return out[::-1]
+
     def a_year_before(self) -> Period:
         """The same month or quarter a year earlier (for a year, the one before)."""
         if self.is_year:

@@ -133,6 +133,13 @@ class PluginHost:
         row = self.states().get(key)
         return effective_settings(plugin, row.settings if row else None)
 
+    def metric(self, key: str):
+        """The installed module declaring metric ``key`` and the metric: ``(plugin,
+        metric)``, or None when no module declares it."""
+        plugin = self.plugins.get(key.partition(".")[0])
+        found = next((m for m in plugin.metrics if m.key == key), None) if plugin else None
+        return None if found is None else (plugin, found)
+
     def handoff_targets(self, exclude_plugin: str | None = None) -> list:
         return [
             target for plugin in self.enabled() if plugin.key != exclude_plugin

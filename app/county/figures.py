@@ -83,14 +83,10 @@ def _stored(kinds: dict[str, str], labels: list[str]) -> dict[tuple[str, str, in
     keys = list(kinds)
     if not keys or not labels:
         return {}
-    current = func.coalesce(FigureGeneration.generation, 0)
-    rows = db.session.execute(
-        select(StoredFigure.period, StoredFigure.metric, StoredFigure.tenant_id,
-               StoredFigure.value, StoredFigure.numerator, StoredFigure.denominator)
-        .outerjoin(FigureGeneration, (FigureGeneration.tenant_id == StoredFigure.tenant_id)
-                   & (FigureGeneration.module == StoredFigure.module))
-        .where(StoredFigure.period.in_(labels), StoredFigure.metric.in_(keys),
-               StoredFigure.generation == current))
+    rows = db.session.execute(_current(
+        StoredFigure.period, StoredFigure.metric, StoredFigure.tenant_id,
+        StoredFigure.value, StoredFigure.numerator, StoredFigure.denominator)
+        .where(StoredFigure.period.in_(labels), StoredFigure.metric.in_(keys)))
     return {(period, metric, station): Measure(_figure(value, kinds[metric]), numerator,
                                                denominator)
             for period, metric, station, value, numerator, denominator in rows}
@@ -143,20 +139,14 @@ INSERT_ROWS = 1000
 
 
 def window(today: date | None = None) -> list[Period]:
-    """The closed periods the county's pages show: 13 months, 8 quarters, 5 years."""
+    """The closed periods the county's pages show: the trends of the last closed month,
+    quarter and year (13 months, 8 quarters, 5 years)."""
     month = Period.current_month(today).previous()
-    months = [month]
-    while len(months) < 13:
-        months.append(months[-1].previous())
     quarter = Period.quarter(month.start.year, (month.start.month + 2) // 3)
-    quarters = [quarter if is_closed(quarter, today) else quarter.previous()]
-    while len(quarters) < 8:
-        quarters.append(quarters[-1].previous())
-    year = Period(date(month.start.year, 1, 1), date(month.start.year + 1, 1, 1))
-    years = [year if is_closed(year, today) else year.previous()]
-    while len(years) < 5:
-        years.append(years[-1].previous())
-    return months + quarters + years
+    year = Period.read(str(month.start.year))
+    return [*month.trend(),
+            *(quarter if is_closed(quarter, today) else quarter.previous()).trend(),
+            *(year if is_closed(year, today) else year.previous()).trend()]
 
 
 def refresh_county(county: County, periods: Sequence[Period] | None = None, *,
@@ -192,13 +182,19 @@ def refresh_county(county: County, periods: Sequence[Period] | None = None, *,
 
 def _current_counts(labels: list[str]) -> dict[tuple[str, str, int], int]:
     """(module, period, station) -> how many of its stored figures are current."""
-    current = func.coalesce(FigureGeneration.generation, 0)
     return {(module, period, station): n for module, period, station, n in db.session.execute(
-        select(StoredFigure.module, StoredFigure.period, StoredFigure.tenant_id, func.count())
-        .outerjoin(FigureGeneration, (FigureGeneration.tenant_id == StoredFigure.tenant_id)
-                   & (FigureGeneration.module == StoredFigure.module))
-        .where(StoredFigure.period.in_(labels), StoredFigure.generation == current)
+        _current(StoredFigure.module, StoredFigure.period, StoredFigure.tenant_id, func.count())
+        .where(StoredFigure.period.in_(labels))
         .group_by(StoredFigure.module, StoredFigure.period, StoredFigure.tenant_id))}
+
+
+def _current(*columns):
+    """A SELECT of ``columns`` over the stored figures that are current: stored at the
+    generation their station's records of the module are at (none counted yet: 0)."""
+    return (select(*columns)
+            .outerjoin(FigureGeneration, (FigureGeneration.tenant_id == StoredFigure.tenant_id)
+                       & (FigureGeneration.module == StoredFigure.module))
+            .where(StoredFigure.generation == func.coalesce(FigureGeneration.generation, 0)))
 
 
 def refresh() -> int:

@@ -51,8 +51,7 @@ def reports():
     making = any(r.status in (QUEUED, RUNNING) and r.id not in lost for r in page.items)
     return render_template(
         "county/reports.html", page=page, period=period, unknown=unknown, making=making,
-        lost=lost, against=request.args.get("against", ""), basis=request.args.get("per", ""),
-        closed=[p for _, group in period.choices() for p in group if is_closed(p)])
+        lost=lost, against=request.args.get("against", ""), basis=request.args.get("per", ""))
 
 
 @bp.post("/reports")

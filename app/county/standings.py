@@ -43,45 +43,36 @@ PER_LABELS = {"residents": _l("Per 10,000 residents"), "officers": _l("Per offic
 @bp.get("/dashboard/<metric_key>")
 @require(COUNTY_VIEW)
 def standings(metric_key: str):
-    found = _metric(metric_key)
+    found = host().metric(metric_key)
     if found is None:
         abort(404)
     plugin, metric = found
     period, unknown = Period.asked(request.args.get("period"), Period.last_full_month())
+    target = targets_of(g.county).get(metric.key)
     # Counts are compared per 10,000 residents unless asked otherwise: a big station's
-    # raw count says more of its size than of its work.
+    # raw count says more of its size than of its work. A target holds to the station's own
+    # figure: a metric with one is compared as counted unless asked, as on the month's screen.
     basis = request.args.get("per") if metric.kind == COUNT else "counted"
-    basis = basis if basis in BASES else "residents"
+    basis = basis if basis in BASES else ("counted" if target else "residents")
     stations = {s.id: s for s in db.session.scalars(
         select(Station).where(Station.county_id == g.county.id, Station.active.is_(True)))}
     on = switched_on(list(stations.values())).get(plugin.key, {})
     per, scale, incomplete = denominators(basis, list(on))
-    trend = trend_periods(period)
+    trend = period.trend()
     measured = figures.measured([([metric], on)], trend)
-    target = targets_of(g.county).get(metric.key)
     rows = ranked(metric, measured, period, period.previous(), stations=stations,
                   per=per, scale=scale, target=target)
     placed = {when: compare(metric.kind, metric.better, found[metric.key], per=per,
                             scale=scale) for when, found in measured.items()}
-    measured = {when: found[metric.key] for when, found in measured.items()}
-    chart = {"trend": _trend(trend, placed, measured, metric, per, scale, stations),
-             "funnel": _funnel(measured[period], stations) if metric.kind == RATE else None}
+    own = {when: found[metric.key] for when, found in measured.items()}
+    chart = {"trend": _trend(trend, placed, own, metric, per, scale, stations),
+             "funnel": _funnel(own[period], stations) if metric.kind == RATE else None}
     return render_template(
         "county/standings.html", plugin=plugin, metric=metric, period=period, rows=rows,
         chart=chart, unknown=unknown, target=target, rules=RULES,
         basis=basis, bases=BASES if metric.kind == COUNT else (), min_volume=MIN_VOLUME,
         incomplete=incomplete,
         off=[s for s in sorted(stations.values(), key=lambda s: s.name) if s.id not in on])
-
-
-def trend_periods(period: Period) -> list[Period]:
-    """Oldest first, ending with ``period``; a month's reach back to the same month a year
-    before, so the changes come from the same reads."""
-    count = 5 if period.is_year else (8 if period.is_quarter else 13)
-    out = [period]
-    while len(out) < count:
-        out.append(out[-1].previous())
-    return out[::-1]
 
 
 def _trend(periods, placed, measured, metric, per, scale, stations) -> dict:
@@ -132,14 +123,6 @@ def _funnel(measures: dict[int, Measure], stations) -> dict | None:
         limits[f"low{name}"] = [[v, round(100 * low, 2)] for v, (low, _) in pairs]
         limits[f"high{name}"] = [[v, round(100 * high, 2)] for v, (_, high) in pairs]
     return {"points": points, "county": round(100 * p, 1), **limits}
-
-
-def _metric(key: str):
-    for plugin in host().plugins.values():
-        for metric in plugin.metrics:
-            if metric.key == key:
-                return plugin, metric
-    return None
 
 
 def denominators(basis: str, station_ids: list[int]):

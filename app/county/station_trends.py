@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.access import require
 from app.county import figures
-from app.county.standings import county_figure, trend_periods
+from app.county.standings import county_figure
 from app.extensions import db
 from app.modules import switched_on
 from app.periods import Period
@@ -26,7 +26,7 @@ def station_trends(station_slug: str):
     if station is None:
         abort(404)
     period, unknown = Period.asked(request.args.get("period"), Period.last_full_month())
-    periods = trend_periods(period)
+    periods = period.trend()
     on = switched_on(list(stations.values()))
     plugins = [p for p in host().plugins.values() if p.metrics and station.id in on.get(p.key, {})]
     # The county's figures too: every station of the module, for the county's line.

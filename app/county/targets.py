@@ -34,22 +34,23 @@ def targets_of(county: County) -> dict[str, Target]:
         select(Target).where(Target.county_id == county.id))}
 
 
-def _metrics():
-    return {m.key: (p, m) for p in host().plugins.values() for m in p.metrics}
+def _page(errors=None, failed=None, form=None):
+    sections = [(p, p.metrics) for p in host().plugins.values() if p.metrics]
+    return render_template("county/targets.html", sections=sections, rules=RULES,
+                           targets=targets_of(g.county), errors=errors or {}, failed=failed,
+                           form=form)
 
 
 @bp.get("/targets")
 @require(COUNTY_TARGETS)
 def targets():
-    sections = [(p, p.metrics) for p in host().plugins.values() if p.metrics]
-    return render_template("county/targets.html", sections=sections, rules=RULES,
-                           targets=targets_of(g.county), errors={}, failed=None)
+    return _page()
 
 
 @bp.post("/targets/<metric_key>")
 @require(COUNTY_TARGETS)
 def target_set(metric_key: str):
-    found = _metrics().get(metric_key)
+    found = host().metric(metric_key)
     if found is None:
         abort(404)
     metric = found[1]
@@ -64,10 +65,7 @@ def target_set(metric_key: str):
     if not errors and metric.kind == RATE and data["value"] > 100:
         errors = {"value": _("A rate's target is a percentage from 0 to 100.")}
     if errors:
-        sections = [(p, p.metrics) for p in host().plugins.values() if p.metrics]
-        return render_template("county/targets.html", sections=sections, rules=RULES,
-                               targets=targets_of(g.county), errors=errors,
-                               failed=metric_key, form=request.form), 400
+        return _page(errors, metric_key, request.form), 400
     target = current or Target(county_id=g.county.id, metric=metric_key)
     target.operator, target.value, target.note = data["operator"], data["value"], data["note"]
     if current is None:
